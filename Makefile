@@ -1,0 +1,94 @@
+# kubectl-volsnap. `make` builds ./kubectl-volsnap; `make test` installs what is
+# missing, builds and runs every suite; `make demo` shows it working.
+CC ?= cc
+PKGS := libcurl yaml-0.1 json-c libarchive
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0-dev)
+PREFIX ?= /usr/local
+
+# SANITIZE=1 builds with ASan+UBSan into build-asan/ (used by `make test-asan`).
+ifeq ($(SANITIZE),1)
+BUILD := build-asan
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD := build
+SANFLAGS :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CFLAGS ?= -O2 -g
+override CFLAGS += -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L \
+	-Iplugin -I. -DVOLSNAP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(SANFLAGS) -MMD -MP
+override LDFLAGS += $(SANFLAGS)
+LDLIBS += $(PKG_LIBS) -lpthread
+
+SRC := $(sort $(wildcard plugin/*.c plugin/*/*.c checks/*.c providers/*.c))
+OBJ := $(SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ := $(filter-out $(BUILD)/plugin/main.o,$(OBJ))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
+BIN := $(if $(filter 1,$(SANITIZE)),$(BUILD)/kubectl-volsnap,kubectl-volsnap)
+
+.PHONY: all deps test test-unit test-cli test-emulator test-real test-asan test-valgrind demo install \
+	uninstall clean lint format bench
+all: $(BIN)
+
+$(BIN): $(OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/tests/unit/%: tests/unit/%.c $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_OBJ) $(LDLIBS) -lcmocka
+
+unit-bins: $(UNIT_BIN)
+
+# Installs with apt whatever is missing; quiet when everything is there.
+deps:
+	@tests/deps.sh
+
+# Every suite: unit tests, then the CLI suites against the emulator and against
+# a real kube-apiserver. Ends with "N passed, N failed".
+test: deps
+	@$(MAKE) -s all unit-bins
+	@tests/run.sh all
+
+test-unit: all unit-bins
+	@tests/run.sh unit
+test-emulator: all
+	@tests/run.sh emulator
+test-real: all
+	@tests/run.sh real
+test-asan:
+	@$(MAKE) -s SANITIZE=1 all unit-bins
+	@VOLSNAP_BUILD=build-asan tests/run.sh unit emulator
+test-valgrind: all unit-bins
+	@VOLSNAP_VALGRIND=1 tests/run.sh unit emulator
+
+demo: deps
+	@$(MAKE) -s all
+	@tests/demo.sh
+
+bench: all
+	@bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 kubectl-volsnap $(DESTDIR)$(PREFIX)/bin/kubectl-volsnap
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/kubectl-volsnap
+
+lint:
+	@tests/lint.sh
+
+format:
+	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC)
+
+clean:
+	rm -rf build build-asan kubectl-volsnap
+
+-include $(OBJ:.o=.d)

@@ -1,0 +1,53 @@
+/* Output for people and programs: aligned tables like `kubectl get`, JSON and
+ * YAML like `-o json|yaml`, ages, colour, and progress lines on a terminal. */
+#ifndef VOLSNAP_OUT_H
+#define VOLSNAP_OUT_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+enum out_format { OUT_TEXT = 0, OUT_WIDE, OUT_JSON, OUT_YAML, OUT_NAME };
+#define OUT_ALLOW(f) (1u << (f))
+
+/* Parses -o's value; "" or NULL is OUT_TEXT. false when s is not one of the
+ * allowed formats. */
+bool out_parse_format(const char *s, unsigned allowed, enum out_format *f);
+/* "text|json|yaml" style list of the allowed names, for error messages (static). */
+const char *out_format_names(unsigned allowed);
+
+/* A table printed with columns aligned (3 spaces apart, as kubectl). Rows are
+ * held until out_table_flush, so a paged list flushes once per page. */
+struct out_table;
+struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols);
+/* Adds a row of ncols strings (copied; NULL prints as "<none>"). */
+void out_table_row(struct out_table *t, const char *const *cells);
+/* Prints held rows; the header is printed before the first row ever printed. */
+void out_table_flush(struct out_table *t);
+int out_table_rows_printed(const struct out_table *t);
+void out_table_free(struct out_table *t);
+
+/* JSON as kubectl prints it (4-space indentation, trailing newline). */
+void out_json(FILE *f, json_object *obj);
+/* YAML as kubectl prints it. */
+void out_yaml(FILE *f, json_object *obj);
+/* A List printed item by item so a paged list never holds all items. */
+struct out_list_stream;
+struct out_list_stream *out_list_begin(FILE *f, enum out_format fmt);
+void out_list_item(struct out_list_stream *s, json_object *item);
+void out_list_end(struct out_list_stream *s);
+
+/* kubectl's AGE column from a creationTimestamp ("<unknown>" when absent). Caller frees. */
+char *out_age(const char *rfc3339_timestamp);
+
+/* Colour: codes only when enabled. */
+const char *out_color(bool enabled, const char *which); /* "red", "green", "yellow", "bold", "reset" */
+
+/* Progress on a terminal: one line rewritten in place; nothing when f is not a
+ * terminal. */
+struct out_progress;
+struct out_progress *out_progress_start(FILE *f, bool is_tty, const char *what);
+void out_progress_update(struct out_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void out_progress_end(struct out_progress *p, const char *final_line);
+
+#endif

@@ -1,0 +1,26 @@
+/* Small readers for json-c objects by dotted path ("metadata.name",
+ * "status.readyToUse"). They return borrowed values and never allocate. */
+#ifndef VOLSNAP_JSON_H
+#define VOLSNAP_JSON_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+json_object *jget(json_object *obj, const char *path);
+/* The string at path, or NULL when absent or not a string. */
+const char *jstr(json_object *obj, const char *path);
+/* The string at path, or def. */
+const char *jstr_or(json_object *obj, const char *path, const char *def);
+/* true and *out set when path holds a boolean. */
+bool jbool(json_object *obj, const char *path, bool *out);
+/* true and *out set when path holds an integer (or an integer in a string). */
+bool jint64(json_object *obj, const char *path, int64_t *out);
+/* Sets path to val (takes the reference), creating intermediate objects. */
+void jset(json_object *obj, const char *path, json_object *val);
+/* Compact, stable text of obj (caller frees). */
+char *jdump(json_object *obj);
+/* Parses a whole buffer; NULL when it is not one JSON value. */
+json_object *jparse(const char *buf, size_t len);
+
+#endif
