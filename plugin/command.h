@@ -48,6 +48,9 @@ struct cmd_ctx {
 	struct kube_config *config;
 	struct kube_client *client;
 
+	/* Raw tri-state booleans of the global flags, folded into g by opts_parse_global. */
+	int g_insecure, g_all_namespaces;
+
 	/* Set by cmd_fail(); printed by main. */
 	char *error;
 	char *hint;

@@ -16,6 +16,7 @@
 #define SNAP_MANAGED_BY "kubectl-volsnap"
 #define SNAP_LABEL_PVC "volsnap.io/source-pvc"
 #define SNAP_ANNOTATION_DEFAULT_CLASS "snapshot.storage.kubernetes.io/is-default-class"
+#define SNAP_LABEL_RESTORED_FROM "volsnap.io/restored-from"
 
 /* The snapshot API as this server serves it. */
 struct snap_api {
@@ -27,6 +28,8 @@ struct snap_api {
  * served: -1 with KUBE_ERR_NOT_INSTALLED and a hint on installing the CRDs. */
 int snap_api_discover(struct kube_client *c, struct snap_api *api, struct kube_error *err);
 void snap_api_clear(struct snap_api *api);
+/* Fills api for a known version ("v1", "v1beta1") without asking a server. */
+void snap_api_set(struct snap_api *api, const char *version);
 
 /* Default snapshot name "<pvc>-<yyyymmddhhmmss>" (UTC), cut so that it stays a
  * valid DNS-1123 subdomain name of at most 253 characters. Caller frees. */
@@ -44,5 +47,47 @@ json_object *snap_resolve_class(json_object *classes, const char *driver, const 
  * controller" when status is absent). */
 bool snap_is_ready(json_object *snapshot);
 const char *snap_error_message(json_object *snapshot);
+
+/* ---- before a snapshot is taken ------------------------------------------ */
+
+/* true when s is a valid label value (at most 63 characters, alphanumeric at
+ * both ends, '-', '_', '.' inside, or empty). */
+bool snap_valid_label_value(const char *s);
+/* Splits and validates one -l "key=value" (key: [prefix/]name as Kubernetes
+ * allows). On success *key and *value are new strings; otherwise false and
+ * *why says what is wrong (caller frees). */
+bool snap_parse_label(const char *kv, char **key, char **value, char **why);
+
+/* The CSI driver of a PVC's volume, checking what the snapshot controller needs
+ * and would otherwise fail on without retrying: the PVC is Bound, pv is its
+ * volume and has a CSI source. Returns the driver (borrowed from pv), or NULL
+ * with *why one line on what is wrong and what to do (caller frees). pv may be
+ * NULL when the PVC is not bound. */
+const char *snap_source_driver(json_object *pvc, json_object *pv, char **why);
+
+/* The VolumeSnapshot to create. klass may be NULL (the controller then picks
+ * the driver's default). labels holds "key=value" strings added to the
+ * plugin's own. The source label is only set when the PVC name is a valid
+ * label value (longer names are still recorded in spec.source). */
+struct strlist;
+json_object *snap_manifest(const struct snap_api *api, const char *ns, const char *name, const char *pvc,
+			   const char *klass, const struct strlist *labels);
+
+/* ---- why a snapshot is (not) ready ------------------------------------- */
+
+/* The most recent Warning among a list (json array) of core/v1 Events, or NULL
+ * (borrowed). */
+json_object *snap_latest_warning(json_object *events);
+
+struct snap_verdict {
+	bool ready;
+	char *text; /* one line: "ready ..." or why not and what to do (owned) */
+};
+/* Decides from the snapshot, its content (may be NULL) and the Warning events
+ * of both (json arrays, may be NULL) why a snapshot is or is not ready. now is
+ * unix seconds (for "no status after a while"). */
+void snap_verdict(json_object *snapshot, json_object *content, json_object *snap_events,
+		  json_object *content_events, int64_t now, struct snap_verdict *v);
+void snap_verdict_clear(struct snap_verdict *v);
 
 #endif

@@ -1,6 +1,7 @@
 #include "util/strbuf.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/xalloc.h"

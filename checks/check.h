@@ -1,0 +1,218 @@
+/* Doctor checks: each one a stable ID, a title, the checks it depends on, the
+ * API reads it needs and a pure function from fetched facts to a verdict.
+ *
+ * The split is deliberate: checks declare their reads, check_fetch() issues
+ * all of them at once (kube_call_many: one round of parallel requests, plus a
+ * second only where a read depends on the first), and the checks then run
+ * over the fetched data without touching the network. So doctor costs about
+ * one round trip plus the slowest read, and every verdict is unit-testable
+ * from fixture JSON. */
+#ifndef VOLSNAP_CHECK_H
+#define VOLSNAP_CHECK_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kube/kube.h"
+#include "providers/providers.h"
+#include "util/strbuf.h"
+#include "util/strlist.h"
+
+enum check_result {
+	CHECK_PASS = 0,
+	CHECK_WARN,
+	CHECK_FAIL,
+	CHECK_SKIP,
+	CHECK_INFO,
+	CHECK_NRESULTS,
+};
+
+/* What a check may read. One entry per request so a forbidden read skips only
+ * the checks that need it. */
+enum check_read {
+	READ_VERSION = 0,       /* GET /version */
+	READ_SNAP_GROUP,        /* GET /apis/snapshot.storage.k8s.io */
+	READ_SNAP_V1,           /* GET /apis/snapshot.storage.k8s.io/v1 */
+	READ_SNAP_V1BETA1,      /* GET /apis/snapshot.storage.k8s.io/v1beta1 */
+	READ_VSCLASSES,         /* LIST volumesnapshotclasses at the served version */
+	READ_NODES,             /* LIST nodes */
+	READ_CSIDRIVERS,        /* LIST csidrivers */
+	READ_CSINODES,          /* LIST csinodes */
+	READ_STORAGECLASSES,    /* LIST storageclasses */
+	READ_PVS,               /* LIST persistentvolumes */
+	READ_PVCS,              /* LIST persistentvolumeclaims in scope */
+	READ_DEPLOYMENTS,       /* LIST deployments, all namespaces */
+	READ_STATEFULSETS,      /* LIST statefulsets, all namespaces (external-snapshotter < v4.1) */
+	READ_CONTROLLER_LEASE,  /* GET the controller's leader Lease in kube-system */
+	READ_SHOOT_INFO,        /* GET ConfigMap kube-system/shoot-info (Gardener) */
+	READ_OPENSHIFT_GROUP,   /* GET /apis/config.openshift.io */
+	READ_OPENSHIFT_VERSION, /* GET ClusterVersion "version" */
+	READ_ACCESS,            /* the SelfSubjectAccessReview questions (POSTs) */
+	READ_COUNT,
+};
+#define CHECK_READ(r) (1u << (r))
+
+/* What provider detection needs: read for every doctor run, since the report
+ * names the provider whatever checks were selected. */
+#define CHECK_READS_PROVIDER                                                                                          \
+	(CHECK_READ(READ_VERSION) | CHECK_READ(READ_NODES) | CHECK_READ(READ_SHOOT_INFO) |                            \
+	 CHECK_READ(READ_OPENSHIFT_GROUP) | CHECK_READ(READ_OPENSHIFT_VERSION) | CHECK_READ(READ_CSIDRIVERS) |        \
+	 CHECK_READ(READ_STORAGECLASSES))
+
+struct check_read_result {
+	bool done;        /* the read was issued */
+	json_object *obj; /* the answer (LIST: {"items": [...]}) or NULL on error; owned */
+	struct kube_error err;
+};
+
+/* One permission the plugin's commands need, asked with a SelfSubjectAccessReview. */
+struct check_access {
+	const char *verb;
+	const char *group;
+	const char *resource;
+	bool cluster_scoped;
+	const char *needed_by; /* "take", "restore", "prune", "schedule" */
+	bool essential;        /* without it `take` cannot work: fail, not warn */
+	bool answered;
+	bool allowed;
+};
+
+/* The permissions table (static data, copied into check_facts by check_facts_init). */
+extern const struct check_access check_access_table[];
+extern const size_t check_access_count;
+
+struct check_facts {
+	/* Inputs. */
+	const char *namespace; /* NULL: all namespaces (-A) */
+	struct strlist pvc_names;  /* --pvc */
+	const char *provider_id;   /* --provider NAME; NULL or "auto" to detect */
+
+	/* Raw reads, filled by check_fetch() or by unit tests. */
+	struct check_read_result reads[READ_COUNT];
+	struct check_access access[32];
+	size_t n_access;
+	struct kube_error access_err; /* set when no access question could be asked */
+
+	/* Derived by check_facts_derive(). */
+	char *git_version;
+	int major, minor;
+	char *served[4]; /* snapshot.storage.k8s.io versions served, server order */
+	size_t n_served;
+	char *preferred; /* the server's preferred version, or NULL */
+	const char *snap_version; /* the version doctor read classes at: "v1", "v1beta1" or NULL */
+	const struct provider *provider;
+	char *provider_evidence;
+	const struct provider_era *era; /* NULL when the version is below every era */
+	struct strlist drivers;         /* installed CSI drivers: CSIDriver objects and CSINode registrations */
+};
+
+/* Sets the inputs; copies the permissions table. */
+void check_facts_init(struct check_facts *f, const char *ns, const char *provider_id);
+/* Parses version, served snapshot versions, drivers and detects the provider.
+ * Returns -1 with a message in *why (caller frees) when --provider names an
+ * unknown provider. */
+int check_facts_derive(struct check_facts *f, char **why);
+void check_facts_release(struct check_facts *f);
+
+/* Takes ownership of obj as the answer to read r (unit tests, fetch). */
+void check_facts_set(struct check_facts *f, enum check_read r, json_object *obj);
+/* Records a failed read (copies err's fields). */
+void check_facts_set_error(struct check_facts *f, enum check_read r, enum kube_err_kind kind, long code,
+			   const char *reason, const char *message);
+
+/* What a check says. */
+struct check_outcome {
+	enum check_result result;
+	bool set;              /* a verdict was given (check_note) */
+	struct strbuf message; /* findings joined with "; " */
+	struct strlist remediation;
+};
+
+struct check {
+	const char *id;
+	const char *title;
+	const char *const *needs; /* NULL-terminated IDs, all earlier in the table */
+	unsigned reads;           /* CHECK_READ() bits */
+	const char *docs;
+	void (*run)(const struct check_facts *f, struct check_outcome *o);
+};
+
+/* ---- helpers for check functions (checks.c) ------------------------------- */
+
+/* Adds a finding; the check's result becomes the worst seen (info < pass <
+ * warn < fail). */
+void check_note(struct check_outcome *o, enum check_result r, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Adds a remediation step unless it is already there. */
+void check_remedy(struct check_outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The items of a LIST read, or NULL after marking o "skip" with "cannot read
+ * WHAT: <reason>" when the read failed. */
+json_object *check_items(const struct check_facts *f, enum check_read r, struct check_outcome *o);
+/* The object of a GET read, or NULL (without touching o) when it failed. */
+json_object *check_object(const struct check_facts *f, enum check_read r);
+/* A failed read's one-line reason ("forbidden", "not found", the message). */
+const char *check_read_error(const struct check_facts *f, enum check_read r);
+/* What a read is, for messages ("csidrivers"). */
+const char *check_read_name(enum check_read r);
+/* true when the read failed because the API is not served or the object is absent. */
+bool check_read_absent(const struct check_facts *f, enum check_read r);
+
+const char *check_result_name(enum check_result r); /* "pass", "warn", ... */
+
+/* ---- the catalogue and the run (checks.c) --------------------------------- */
+
+/* Every check, in dependency order. */
+const struct check *const *check_catalogue(size_t *n);
+const struct check *check_find(const char *id);
+
+/* Marks the named checks and their dependencies in selected[] (indexed like
+ * the catalogue); all when n == 0. Returns -1 and sets *bad to the first
+ * unknown ID. */
+int check_select(const char *const *ids, size_t n, bool *selected, const char **bad);
+/* The reads the selected checks need (plus provider detection's). */
+unsigned check_reads_for(const bool *selected);
+
+/* Runs the selected checks in catalogue order; a check whose dependency failed
+ * or was skipped is skipped with the reason. out[] is indexed like the
+ * catalogue; release with check_outcomes_release. */
+void check_run(const struct check_facts *f, const bool *selected, struct check_outcome *out);
+void check_outcomes_release(struct check_outcome *out, size_t n);
+/* Exit code from the results: 3 a failure, 4 only warnings, 0 otherwise. */
+int check_exit_code(const bool *selected, const struct check_outcome *out);
+
+/* ---- fetching (fetch.c) --------------------------------------------------- */
+
+/* Issues the reads in parallel and stores answers and per-read errors in f.
+ * Returns -1 with err set only when the cluster cannot be read at all
+ * (unreachable, bad credentials). */
+int check_fetch(struct kube_client *c, unsigned reads, struct check_facts *f, struct kube_error *err);
+
+/* ---- the report (report.c) ------------------------------------------------ */
+
+/* The DoctorReport document (docs/doctor.md); server may be NULL. */
+json_object *check_report_json(const struct check_facts *f, const char *server, const bool *selected,
+			       const struct check_outcome *out);
+/* The catalogue as a JSON array for --list-checks -o json. */
+json_object *check_catalogue_json(void);
+
+/* ---- remediation helpers (install.c) -------------------------------------- */
+
+/* The external-snapshotter release to install for a Kubernetes minor version. */
+const char *check_snapshotter_tag(int major, int minor);
+/* The exact commands to install the CRDs / the controller at that tag (static
+ * storage, overwritten by the next call of the same function). */
+void check_crds_install_cmd(struct strbuf *sb, int major, int minor);
+void check_controller_install_cmd(struct strbuf *sb, int major, int minor);
+/* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts). */
+json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default);
+/* The name setup gives it: "<first label of driver>-snapclass". Caller frees. */
+char *check_proposed_class_name(const char *driver);
+/* true when the class carries the default-class annotation. */
+bool check_class_is_default(json_object *cls);
+/* true when the StorageClass carries the default-class annotation. */
+bool check_sc_is_default(json_object *sc);
+/* The drivers that take snapshots, of f->drivers (not known to lack support). */
+bool check_driver_snapshots(const char *driver);
+
+#endif

@@ -1,0 +1,98 @@
+/* Remediation helpers shared by doctor's checks and setup: the upstream
+ * install commands at a release tag chosen for the server's version, and the
+ * VolumeSnapshotClass the plugin proposes for a driver that has none. */
+#include "checks/check.h"
+
+#include <string.h>
+
+#include "snap/snap.h"
+#include "util/json.h"
+#include "util/xalloc.h"
+
+#define EXT_SNAP "https://github.com/kubernetes-csi/external-snapshotter"
+
+/* external-snapshotter releases by the Kubernetes versions they support
+ * (facts/providers.md §3.2): v8.x needs 1.25+, v6.x 1.20+ and serves only v1;
+ * before 1.20 only v1beta1 exists (v3.0.x, the last release without v1). */
+static const struct {
+	struct provider_kver from;
+	const char *tag;
+} snapshotter_tags[] = {
+	{.from = {1, 25}, .tag = "v8.2.0"},
+	{.from = {1, 20}, .tag = "v6.3.0"},
+	{.from = {1, 17}, .tag = "v3.0.0"},
+};
+
+const char *check_snapshotter_tag(int major, int minor)
+{
+	struct provider_kver v = {major, minor};
+	for (size_t i = 0; i < sizeof snapshotter_tags / sizeof snapshotter_tags[0]; i++)
+		if (provider_kver_cmp(v, snapshotter_tags[i].from) >= 0)
+			return snapshotter_tags[i].tag;
+	/* Unknown (0.0) or older: the current release is the useful advice. */
+	return major == 0 ? snapshotter_tags[0].tag : snapshotter_tags[2].tag;
+}
+
+void check_crds_install_cmd(struct strbuf *sb, int major, int minor)
+{
+	strbuf_addf(sb, "kubectl kustomize '" EXT_SNAP "/client/config/crd?ref=%s' | kubectl create -f -",
+		    check_snapshotter_tag(major, minor));
+}
+
+void check_controller_install_cmd(struct strbuf *sb, int major, int minor)
+{
+	strbuf_addf(sb,
+		    "kubectl -n kube-system kustomize '" EXT_SNAP
+		    "/deploy/kubernetes/snapshot-controller?ref=%s' | kubectl create -f -",
+		    check_snapshotter_tag(major, minor));
+}
+
+char *check_proposed_class_name(const char *driver)
+{
+	size_t n = strcspn(driver, ".");
+	return xasprintf("%.*s-snapclass", (int)n, driver);
+}
+
+json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default)
+{
+	json_object *c = json_object_new_object();
+	char *name = check_proposed_class_name(driver);
+	char *av = xasprintf(SNAP_GROUP "/%s", api_version ? api_version : "v1");
+	json_object_object_add(c, "apiVersion", json_object_new_string(av));
+	json_object_object_add(c, "kind", json_object_new_string("VolumeSnapshotClass"));
+	jset(c, "metadata.name", json_object_new_string(name));
+	if (is_default) {
+		json_object *ann = json_object_new_object();
+		json_object_object_add(ann, SNAP_ANNOTATION_DEFAULT_CLASS, json_object_new_string("true"));
+		jset(c, "metadata.annotations", ann);
+	}
+	json_object_object_add(c, "driver", json_object_new_string(driver));
+	json_object_object_add(c, "deletionPolicy", json_object_new_string("Delete"));
+	free(name);
+	free(av);
+	return c;
+}
+
+static bool annotation_true(json_object *obj, const char *key)
+{
+	json_object *ann = jget(obj, "metadata.annotations");
+	json_object *v = NULL;
+	return json_object_is_type(ann, json_type_object) && json_object_object_get_ex(ann, key, &v) &&
+	       json_object_is_type(v, json_type_string) && strcmp(json_object_get_string(v), "true") == 0;
+}
+
+bool check_class_is_default(json_object *cls)
+{
+	return annotation_true(cls, SNAP_ANNOTATION_DEFAULT_CLASS);
+}
+
+bool check_sc_is_default(json_object *sc)
+{
+	return annotation_true(sc, "storageclass.kubernetes.io/is-default-class") ||
+	       annotation_true(sc, "storageclass.beta.kubernetes.io/is-default-class");
+}
+
+bool check_driver_snapshots(const char *driver)
+{
+	return provider_is_known_snapshot_driver(driver) != PROVIDER_NO;
+}

@@ -1,0 +1,225 @@
+/* kubectl-volsnap: entry point. Global flags, the command table, dispatch,
+ * and the one place where errors reach the user. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "command.h"
+#include "opts.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+extern const struct command cmd_version, cmd_doctor, cmd_setup, cmd_take, cmd_list, cmd_describe, cmd_restore,
+	cmd_delete, cmd_prune;
+
+/* The order is the order of `kubectl volsnap --help`. */
+const struct command *const commands[] = {
+	&cmd_doctor, &cmd_setup,  &cmd_take,   &cmd_list,    &cmd_describe,
+	&cmd_restore, &cmd_delete, &cmd_prune, &cmd_version, NULL,
+};
+
+const struct command *command_find(const char *name)
+{
+	for (const struct command *const *c = commands; *c; c++)
+		if (!strcmp((*c)->name, name))
+			return *c;
+	return NULL;
+}
+
+/* ---- errors --------------------------------------------------------------- */
+
+static void set_error(struct cmd_ctx *ctx, char *msg, const char *hint)
+{
+	free(ctx->error);
+	free(ctx->hint);
+	ctx->error = msg;
+	ctx->hint = xstrdup_or_null(hint);
+}
+
+int cmd_fail(struct cmd_ctx *ctx, int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_error(ctx, xvasprintf(fmt, ap), hint);
+	va_end(ap);
+	return code;
+}
+
+int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		strbuf_vaddf(&sb, fmt, ap);
+		va_end(ap);
+		strbuf_addstr(&sb, ": ");
+	}
+	strbuf_addstr(&sb, err->message ? err->message : "unknown error");
+	set_error(ctx, strbuf_detach(&sb), err->hint);
+	kube_error_clear(err);
+	return EXIT_FAILED;
+}
+
+int cmd_failed(struct cmd_ctx *ctx)
+{
+	if (!ctx->error)
+		set_error(ctx, xstrdup("failed"), NULL);
+	return EXIT_FAILED;
+}
+
+/* One line: "error: what went wrong; what to do". */
+static void print_error(const struct cmd_ctx *ctx)
+{
+	if (!ctx->error)
+		return;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "error: %s", ctx->error);
+	strbuf_trim_trailing_newlines(&sb);
+	if (ctx->hint && *ctx->hint)
+		strbuf_addf(&sb, "; %s", ctx->hint);
+	/* Keep it one line even when a server message spans several. */
+	for (char *p = sb.buf; *p; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	fprintf(stderr, "%s\n", sb.buf);
+	strbuf_release(&sb);
+}
+
+/* ---- context -------------------------------------------------------------- */
+
+struct kube_client *cmd_client(struct cmd_ctx *ctx)
+{
+	if (ctx->client)
+		return ctx->client;
+	struct kube_error err = { 0 };
+	struct kube_config_overrides ov = {
+		.kubeconfig = ctx->g.kubeconfig,
+		.context = ctx->g.context,
+		.cluster = ctx->g.cluster,
+		.user = ctx->g.user,
+		.namespace = ctx->g.namespace,
+		.server = ctx->g.server,
+		.token = ctx->g.token,
+		.certificate_authority = ctx->g.certificate_authority,
+		.insecure_skip_tls_verify = ctx->g.insecure_skip_tls_verify,
+	};
+	if (kube_config_load(&ov, &ctx->config, &err)) {
+		cmd_fail_kube(ctx, &err, NULL);
+		return NULL;
+	}
+	struct kube_client_options opts = {
+		.request_timeout_ms = ctx->g.request_timeout_ms,
+		.verbosity = ctx->g.verbosity,
+		.log = stderr,
+	};
+	if (kube_client_new(ctx->config, &opts, &ctx->client, &err)) {
+		cmd_fail_kube(ctx, &err, NULL);
+		return NULL;
+	}
+	return ctx->client;
+}
+
+const char *cmd_namespace(struct cmd_ctx *ctx)
+{
+	if (ctx->g.namespace)
+		return ctx->g.namespace;
+	if (ctx->config && ctx->config->namespace)
+		return ctx->config->namespace;
+	return "default";
+}
+
+bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt)
+{
+	if (!ctx->stdin_tty)
+		return false;
+	fprintf(stderr, "%s [y/N]: ", prompt);
+	fflush(stderr);
+	char line[64];
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
+/* ---- help --------------------------------------------------------------- */
+
+static void print_main_help(FILE *f)
+{
+	fprintf(f, "kubectl volsnap: safe CSI volume snapshots.\n\n"
+		   "Find out whether snapshots work on this cluster and how to make them work,\n"
+		   "then take, list, restore and prune snapshots with one command each.\n\n"
+		   "Usage:\n  kubectl volsnap COMMAND [flags]\n\nCommands:\n");
+	for (const struct command *const *c = commands; *c; c++)
+		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
+	fprintf(f, "\nExamples:\n"
+		   "  kubectl volsnap doctor -A          # will snapshots work here? what to fix?\n"
+		   "  kubectl volsnap take data-db-0     # snapshot a PVC and wait until it is ready\n"
+		   "  kubectl volsnap restore data-db-0-20250101120000 --to data-db-restored\n"
+		   "\nGlobal flags:\n");
+	opts_print_global_help(f);
+	fprintf(f, "\nRun 'kubectl volsnap COMMAND --help' for a command's flags and examples.\n");
+}
+
+static int run(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	if (opts_parse_global(ctx, &argc, argv))
+		return EXIT_USAGE;
+	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
+		print_main_help(stdout);
+		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+	}
+	const char *name = argv[1];
+	char *help_argv[3];
+	if (!strcmp(name, "help")) {
+		if (argc < 3) {
+			print_main_help(stdout);
+			return EXIT_OK;
+		}
+		help_argv[0] = argv[2];
+		help_argv[1] = "--help";
+		help_argv[2] = NULL;
+		argv = help_argv - 1; /* argv[1] is the command, as below */
+		argc = 3;
+		name = argv[1];
+	}
+	if (name[0] == '-')
+		return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap --help'", "unknown flag: %s", name);
+	ctx->cmd = command_find(name);
+	if (!ctx->cmd)
+		return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap --help' for the list of commands",
+				"unknown command \"%s\" for \"kubectl volsnap\"", name);
+	if (ctx->g.all_namespaces && !(ctx->cmd->flags & CMD_ALLOW_ALL_NAMESPACES))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "'%s' does not take -A/--all-namespaces", name);
+	if (ctx->g.all_namespaces && ctx->g.namespace)
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "-A and -n cannot be used together: pick one");
+	return ctx->cmd->run(ctx, argc - 1, argv + 1);
+}
+
+int main(int argc, char **argv)
+{
+	struct cmd_ctx ctx;
+	memset(&ctx, 0, sizeof ctx);
+	ctx.stdin_tty = isatty(STDIN_FILENO);
+	ctx.stdout_tty = isatty(STDOUT_FILENO);
+	ctx.stderr_tty = isatty(STDERR_FILENO);
+	const char *no_color = getenv("NO_COLOR");
+	ctx.color = ctx.stdout_tty && !(no_color && *no_color);
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = run(&ctx, argc, argv);
+	print_error(&ctx);
+	if (fflush(stdout) == EOF && rc == EXIT_OK) {
+		fprintf(stderr, "error: could not write the output\n");
+		rc = EXIT_FAILED;
+	}
+	kube_client_free(ctx.client);
+	kube_config_free(ctx.config);
+	free(ctx.error);
+	free(ctx.hint);
+	curl_global_cleanup();
+	return rc;
+}

@@ -1,0 +1,107 @@
+/* Aligned columns as `kubectl get` prints them (tabwriter, padding 3). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "out/out.h"
+#include "util/xalloc.h"
+
+struct out_table {
+	FILE *f;
+	int ncols;
+	char **headers;
+	char **cells; /* rows * ncols */
+	size_t rows, alloc;
+	int printed;
+	bool header_done;
+};
+
+struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols)
+{
+	struct out_table *t = xcalloc(1, sizeof *t);
+	t->f = f;
+	t->ncols = ncols;
+	t->headers = xcalloc((size_t)ncols, sizeof *t->headers);
+	for (int i = 0; i < ncols; i++)
+		t->headers[i] = xstrdup(headers[i]);
+	return t;
+}
+
+void out_table_row(struct out_table *t, const char *const *cells)
+{
+	if (t->rows == t->alloc) {
+		t->alloc = t->alloc ? t->alloc * 2 : 64;
+		t->cells = xrealloc(t->cells, t->alloc * (size_t)t->ncols * sizeof *t->cells);
+	}
+	for (int i = 0; i < t->ncols; i++)
+		t->cells[t->rows * (size_t)t->ncols + (size_t)i] = xstrdup(cells[i] ? cells[i] : "<none>");
+	t->rows++;
+}
+
+/* Display width: count UTF-8 lead bytes so marks like ✓ take one column. */
+static size_t width(const char *s)
+{
+	size_t w = 0;
+	for (; *s; s++)
+		if (((unsigned char)*s & 0xC0) != 0x80)
+			w++;
+	return w;
+}
+
+static void print_row(struct out_table *t, char *const *cells, const size_t *widths)
+{
+	for (int i = 0; i < t->ncols; i++) {
+		if (i == t->ncols - 1) {
+			fputs(cells[i], t->f);
+		} else {
+			fputs(cells[i], t->f);
+			for (size_t pad = width(cells[i]); pad < widths[i] + 3; pad++)
+				fputc(' ', t->f);
+		}
+	}
+	fputc('\n', t->f);
+}
+
+void out_table_flush(struct out_table *t)
+{
+	if (!t->rows)
+		return;
+	size_t *widths = xcalloc((size_t)t->ncols, sizeof *widths);
+	for (int i = 0; i < t->ncols; i++)
+		widths[i] = t->header_done ? 0 : width(t->headers[i]);
+	for (size_t r = 0; r < t->rows; r++)
+		for (int i = 0; i < t->ncols; i++) {
+			size_t w = width(t->cells[r * (size_t)t->ncols + (size_t)i]);
+			if (w > widths[i])
+				widths[i] = w;
+		}
+	if (!t->header_done) {
+		print_row(t, t->headers, widths);
+		t->header_done = true;
+	}
+	for (size_t r = 0; r < t->rows; r++) {
+		print_row(t, t->cells + r * (size_t)t->ncols, widths);
+		for (int i = 0; i < t->ncols; i++)
+			free(t->cells[r * (size_t)t->ncols + (size_t)i]);
+	}
+	t->printed += (int)t->rows;
+	t->rows = 0;
+	free(widths);
+}
+
+int out_table_rows_printed(const struct out_table *t)
+{
+	return t->printed + (int)t->rows;
+}
+
+void out_table_free(struct out_table *t)
+{
+	if (!t)
+		return;
+	for (size_t r = 0; r < t->rows * (size_t)t->ncols; r++)
+		free(t->cells[r]);
+	for (int i = 0; i < t->ncols; i++)
+		free(t->headers[i]);
+	free(t->headers);
+	free(t->cells);
+	free(t);
+}

@@ -1,0 +1,64 @@
+/* The prune plan: which snapshots `kubectl volsnap prune` keeps and which it
+ * deletes, decided by one pure function so every rule is unit-tested without a
+ * server. The source document deletes old snapshots with a label selector; this
+ * is the same job with the safety rules it lacks. */
+#ifndef VOLSNAP_RETENTION_H
+#define VOLSNAP_RETENTION_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct prune_policy {
+	long keep_last;         /* the N newest ready snapshots of each PVC are kept; < 1 reads as 1 */
+	int64_t keep_within_ms; /* ready snapshots younger than this are kept too; 0 = no such rule */
+	bool include_unmanaged; /* consider snapshots the plugin did not make */
+};
+
+enum prune_action {
+	PRUNE_KEEP,   /* a retention or safety rule keeps it */
+	PRUNE_DELETE, /* no rule keeps it */
+	PRUNE_SKIP,   /* outside prune's reach: not the plugin's, or already being deleted */
+};
+
+/* One snapshot's verdict. Strings are borrowed from the snapshot object. */
+struct prune_item {
+	json_object *snapshot;
+	const char *namespace;
+	const char *name;
+	const char *pvc; /* spec.source.persistentVolumeClaimName; NULL for pre-provisioned */
+	const char *uid;
+	const char *resource_version;
+	const char *created; /* metadata.creationTimestamp as sent, or NULL */
+	int64_t created_at;  /* the same in unix seconds, when has_created_at */
+	bool has_created_at;
+	enum prune_action action;
+	char *reason; /* one lowercase phrase, owned */
+};
+
+/* Items ordered by namespace, PVC, then newest first: the order the plan is
+ * printed in, so a PVC's snapshots stand together. */
+struct prune_plan {
+	struct prune_item *items;
+	size_t n;
+	size_t n_keep, n_delete, n_skip;
+};
+
+/* Decides, for every VolumeSnapshot in the json array `snapshots`, whether
+ * prune keeps or deletes it. `pvcs` is the array of PersistentVolumeClaims of
+ * the same namespaces (for the data-source protection); `now` is unix seconds.
+ * The plan borrows from `snapshots`, which must outlive it. Never fails. */
+void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const struct prune_policy *policy,
+		struct prune_plan *plan);
+void prune_plan_clear(struct prune_plan *plan);
+
+/* "KEEP", "DELETE" or "SKIP". */
+const char *prune_action_name(enum prune_action a);
+
+/* true when pvcs holds a PVC that is not yet Bound and restores from the
+ * snapshot ns/name (spec.dataSource or spec.dataSourceRef): deleting the
+ * snapshot would break that restore. *pvc_name (borrowed) names it. */
+bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name, const char **pvc_name);
+
+#endif

@@ -1,0 +1,118 @@
+# Shared helpers for the CLI suites (bats). Loaded by every .bats file with
+#   load ../helpers
+# tests/run.sh starts one test bed per run (emulator or real kube-apiserver) and
+# exports VOLSNAP_STATE (the bed's state dir, see docs/ARCHITECTURE.md) and
+# VOLSNAP_TEST_SERVER (emulator|real). PATH starts with the folder holding the
+# kubectl-volsnap under test, so `kubectl volsnap ...` runs it as users do.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export KUBECONFIG="$VOLSNAP_STATE/admin.kubeconfig"
+export NO_COLOR=1
+
+# kubectl as the admin, for seeding and asserting.
+kc() { kubectl --kubeconfig "$VOLSNAP_STATE/admin.kubeconfig" "$@"; }
+
+# The plugin as users run it.
+volsnap() { kubectl volsnap "$@"; }
+
+on_emulator() { [ "$VOLSNAP_TEST_SERVER" = emulator ]; }
+on_real() { [ "$VOLSNAP_TEST_SERVER" = real ]; }
+emulator_only() { on_emulator || skip "needs the emulator (${1:-profiles or fault injection})"; }
+
+# A fresh namespace per test keeps tests independent: sets NS and returns it.
+new_ns() {
+	NS="t-$(head -c 4 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+	kc create namespace "$NS" >/dev/null
+	export NS
+}
+
+# Applies YAML from stdin (create; AlreadyExists is fine for shared fixtures).
+kc_create() {
+	local out
+	if ! out=$(kc create --validate=false -f - 2>&1); then
+		case "$out" in *AlreadyExists* | *"already exists"*) ;; *)
+			echo "$out" >&2
+			return 1
+			;;
+		esac
+	fi
+}
+
+# make_pvc NAME [SIZE] [CLASS]: a PVC in $NS that becomes Bound. On the real
+# server there is no provisioner, so a matching PV is made first (the real PV
+# controller binds them); the emulator's binder provisions one itself.
+make_pvc() {
+	local name=$1 size=${2:-1Gi} class=${3:-csi-hostpath-sc} driver
+	if on_real; then
+		driver=$(kc get storageclass "$class" -o jsonpath='{.provisioner}')
+		kc_create <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-$NS-$name}
+spec:
+  capacity: {storage: $size}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Delete
+  storageClassName: $class
+  claimRef: {namespace: $NS, name: $name}
+  csi: {driver: $driver, volumeHandle: vol-$NS-$name}
+YAML
+	fi
+	make_pending_pvc "$name" "$size" "$class"
+	wait_for 60 pvc_phase_is "$name" Bound
+}
+
+# A PVC that nothing binds (the source document's unbound-PVC trap).
+make_pending_pvc() {
+	local name=$1 size=${2:-1Gi} class=${3:-csi-hostpath-sc}
+	kc_create <<YAML
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: $name, namespace: $NS}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: $class
+  resources: {requests: {storage: $size}}
+YAML
+}
+
+pvc_phase_is() { [ "$(kc get pvc "$1" -n "$NS" -o jsonpath='{.status.phase}')" = "$2" ]; }
+snapshot_ready() { [ "$(kc get volumesnapshot "$1" -n "$NS" -o jsonpath='{.status.readyToUse}')" = true ]; }
+
+# wait_for SECONDS CMD...: polls CMD every 0.2 s (test set-up only; the plugin itself watches).
+wait_for() {
+	local deadline=$((SECONDS + $1))
+	shift
+	until "$@"; do
+		if [ $SECONDS -ge $deadline ]; then
+			echo "timed out waiting for: $*" >&2
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
+# Emulator control (tests/apiserver/ctl.sh): faults, latency, request log.
+emulator_ctl() { "$REPO_ROOT/tests/apiserver/ctl.sh" "$VOLSNAP_STATE" "$@"; }
+
+# assert_line_contains TEXT: some line of $output contains TEXT.
+assert_output_contains() {
+	case "$output" in *"$1"*) return 0 ;; esac
+	echo "expected output to contain: $1" >&2
+	echo "actual output: $output" >&2
+	return 1
+}
+refute_output_contains() {
+	case "$output" in *"$1"*)
+		echo "expected output NOT to contain: $1" >&2
+		echo "actual output: $output" >&2
+		return 1
+		;;
+	esac
+}
+assert_status() {
+	if [ "$status" -ne "$1" ]; then
+		echo "expected exit status $1, got $status; output: $output" >&2
+		return 1
+	fi
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# Runs the test suites and ends with one line "N passed, N failed[, N skipped]".
+#   tests/run.sh all                 unit + CLI on the emulator + CLI on a real kube-apiserver
+#   tests/run.sh unit emulator       any subset, in that order
+# VOLSNAP_BUILD=build-asan uses the sanitizer build; VOLSNAP_VALGRIND=1 runs
+# every binary under valgrind. Sanitizer and valgrind findings count as failures.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$ROOT"
+BUILD="${VOLSNAP_BUILD:-build}"
+BIN="$ROOT/kubectl-volsnap"
+[ "$BUILD" = build ] || BIN="$ROOT/$BUILD/kubectl-volsnap"
+
+suites=("$@")
+[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(unit emulator real)
+
+passed=0 failed=0 skipped=0
+failures=()
+WORK="$(mktemp -d /tmp/volsnap-test.XXXXXX)"
+FINDINGS="$WORK/findings"
+mkdir -p "$FINDINGS"
+export ASAN_OPTIONS="log_path=$FINDINGS/asan:detect_leaks=1:abort_on_error=0"
+export UBSAN_OPTIONS="log_path=$FINDINGS/ubsan:print_stacktrace=1"
+STATE=""
+cleanup() {
+	[ -n "$STATE" ] && [ -x "$STOP" ] && "$STOP" "$STATE" >/dev/null 2>&1
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+# PATH for the CLI suites: a folder whose kubectl-volsnap is the binary under
+# test (under valgrind when asked), so `kubectl volsnap` finds it.
+PLUGIN_DIR="$WORK/bin"
+mkdir -p "$PLUGIN_DIR"
+if [ "${VOLSNAP_VALGRIND:-0}" = 1 ]; then
+	cat >"$PLUGIN_DIR/kubectl-volsnap" <<SH
+#!/bin/sh
+exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file=$FINDINGS/valgrind.%p "$BIN" "\$@"
+SH
+	chmod +x "$PLUGIN_DIR/kubectl-volsnap"
+else
+	ln -sf "$BIN" "$PLUGIN_DIR/kubectl-volsnap"
+fi
+
+# Counts TAP lines ("ok", "not ok", "# skip") of one suite's output.
+count_tap() {
+	local suite=$1 file=$2 line
+	while IFS= read -r line; do
+		case "$line" in
+		"not ok"*)
+			failed=$((failed + 1))
+			failures+=("$suite: ${line#not ok }")
+			;;
+		"ok "*"# skip"* | "ok "*"# SKIP"*) skipped=$((skipped + 1)) ;;
+		"ok "*) passed=$((passed + 1)) ;;
+		esac
+	done <"$file"
+}
+
+# Reports sanitizer/valgrind findings (files in FINDINGS) as failures.
+check_findings() {
+	local suite=$1 f
+	for f in "$FINDINGS"/*; do
+		[ -e "$f" ] || continue
+		if [ "${f##*/valgrind.}" != "$f" ] && ! grep -qE 'ERROR SUMMARY: [1-9]|definitely lost|Invalid' "$f"; then
+			rm -f "$f"
+			continue
+		fi
+		[ -s "$f" ] || { rm -f "$f"; continue; }
+		failed=$((failed + 1))
+		failures+=("$suite: memory finding in ${f##*/}")
+		echo "---- $f" >&2
+		head -n 40 "$f" >&2
+		rm -f "$f"
+	done
+}
+
+run_unit() {
+	echo "== unit tests"
+	local t out="$WORK/unit.tap"
+	: >"$out"
+	for t in "$BUILD"/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		local runner=()
+		[ "${VOLSNAP_VALGRIND:-0}" = 1 ] &&
+			runner=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
+				--error-exitcode=99 "--log-file=$FINDINGS/valgrind.%p")
+		if ! CMOCKA_MESSAGE_OUTPUT=TAP "${runner[@]}" "$t" >"$WORK/one.tap" 2>&1; then
+			grep -q '^not ok' "$WORK/one.tap" || echo "not ok 1 - ${t##*/} exited with an error" >>"$WORK/one.tap"
+		fi
+		sed "s/^\(not ok\|ok\) \([0-9]*\) - /\1 \2 - ${t##*/}: /" "$WORK/one.tap" >>"$out"
+	done
+	grep -E '^not ok' "$out" || true
+	count_tap unit "$out"
+	check_findings unit
+}
+
+# Starts a test bed, seeds the shared fixtures, runs the bats folders on it.
+run_cli() {
+	local bed=$1
+	shift
+	local dirs=("$@")
+	STOP="$ROOT/tests/$bed/stop.sh"
+	STATE="$WORK/state-$bed"
+	mkdir -p "$STATE"
+	echo "== CLI suites on the $bed test bed"
+	if ! "$ROOT/tests/$bed/start.sh" "$STATE" >"$WORK/$bed-start.log" 2>&1; then
+		cat "$WORK/$bed-start.log" >&2
+		failed=$((failed + 1))
+		failures+=("$bed: the test bed did not start (see above)")
+		STATE=""
+		return
+	fi
+	# shellcheck disable=SC1091
+	. "$STATE/env"
+	export VOLSNAP_STATE="$STATE" VOLSNAP_TEST_SERVER
+	if ! kubectl --kubeconfig "$STATE/admin.kubeconfig" create --validate=false \
+		-f tests/cli/fixtures/base.yaml >"$WORK/seed.log" 2>&1 &&
+		grep -v 'AlreadyExists\|already exists' "$WORK/seed.log" | grep -q .; then
+		cat "$WORK/seed.log" >&2
+	fi
+	local out="$WORK/$bed.tap"
+	PATH="$PLUGIN_DIR:$PATH" bats --tap "${dirs[@]}" >"$out" 2>&1
+	grep -vE '^(ok |1\.\.)' "$out" | head -n 200
+	count_tap "$bed" "$out"
+	check_findings "$bed"
+	"$STOP" "$STATE" >/dev/null 2>&1
+	STATE=""
+}
+
+for s in "${suites[@]}"; do
+	case "$s" in
+	unit) run_unit ;;
+	emulator) run_cli apiserver tests/cli/common tests/cli/emulator ;;
+	real)
+		echo "== building (once per machine) a real kube-apiserver"
+		if ! "$ROOT/tests/realserver/build.sh"; then
+			echo "error: the real kube-apiserver could not be built: the real-server half FAILS (it is never skipped)" >&2
+			failed=$((failed + 1))
+			failures+=("real: kube-apiserver build failed")
+			continue
+		fi
+		run_cli realserver tests/cli/common
+		;;
+	*)
+		echo "unknown suite: $s (use unit, emulator, real or all)" >&2
+		exit 2
+		;;
+	esac
+done
+
+if [ ${#failures[@]} -gt 0 ]; then
+	echo
+	echo "Failures:"
+	printf '  %s\n' "${failures[@]}"
+fi
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]
