@@ -200,9 +200,9 @@ json_object *check_catalogue_json(void);
 
 /* The external-snapshotter release to install for a Kubernetes minor version. */
 const char *check_snapshotter_tag(int major, int minor);
-/* The exact commands to install the CRDs / the controller at that tag (static
- * storage, overwritten by the next call of the same function). */
-void check_crds_install_cmd(struct strbuf *sb, int major, int minor);
+/* Appends the exact command installing the CRDs (verb "create", or "replace"
+ * to upgrade) / the controller at that tag. */
+void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char *verb);
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor);
 /* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts). */
 json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default);

@@ -3,6 +3,7 @@
  * VolumeSnapshotClass the plugin proposes for a driver that has none. */
 #include "checks/check.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "snap/snap.h"
@@ -33,10 +34,10 @@ const char *check_snapshotter_tag(int major, int minor)
 	return major == 0 ? snapshotter_tags[0].tag : snapshotter_tags[2].tag;
 }
 
-void check_crds_install_cmd(struct strbuf *sb, int major, int minor)
+void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char *verb)
 {
-	strbuf_addf(sb, "kubectl kustomize '" EXT_SNAP "/client/config/crd?ref=%s' | kubectl create -f -",
-		    check_snapshotter_tag(major, minor));
+	strbuf_addf(sb, "kubectl kustomize '" EXT_SNAP "/client/config/crd?ref=%s' | kubectl %s -f -",
+		    check_snapshotter_tag(major, minor), verb);
 }
 
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor)

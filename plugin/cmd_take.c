@@ -1,17 +1,443 @@
-/* Placeholder until the command lands: keeps the command table linking. */
+/* kubectl volsnap take: snapshot one PVC, checking first everything the
+ * snapshot controller would otherwise fail on silently (an unbound PVC, a
+ * volume that is not CSI, no or several default classes), then following the
+ * snapshot with a watch until it is ready. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
 #include "command.h"
+#include "opts.h"
+#include "out/out.h"
+#include "snap/snap.h"
+#include "snap/wait.h"
+#include "util/json.h"
+#include "util/strbuf.h"
+#include "util/strlist.h"
+#include "util/xalloc.h"
+
+#define SNAP_KIND_NAME "volumesnapshot.snapshot.storage.k8s.io"
+#define DEFAULT_TIMEOUT_MS (5 * 60 * 1000)
+
+struct take {
+	/* flags */
+	const char *name, *klass, *output, *dry_run;
+	struct strlist labels;
+	int wait, wait_bound;
+	int64_t timeout_ms;
+	/* derived */
+	const char *pvc, *ns;
+	enum out_format fmt;
+	bool dry_client, dry_server;
+	char *snap_name;
+	struct strlist valid_labels; /* "key=value", checked */
+	struct snap_api api;
+};
+
+static int validate_labels(struct cmd_ctx *ctx, struct take *t)
+{
+	for (size_t i = 0; i < t->labels.n; i++) {
+		/* -l a=b,c=d as kubectl's selectors read; values cannot hold commas. */
+		char *copy = xstrdup(t->labels.items[i]), *save = NULL;
+		for (char *kv = strtok_r(copy, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+			char *k = NULL, *v = NULL, *why = NULL;
+			if (!snap_parse_label(kv, &k, &v, &why)) {
+				int rc = cmd_fail(ctx, EXIT_USAGE, NULL, "%s", why);
+				free(why);
+				free(copy);
+				return rc;
+			}
+			strlist_take(&t->valid_labels, xasprintf("%s=%s", k, v));
+			free(k);
+			free(v);
+		}
+		free(copy);
+	}
+	return EXIT_OK;
+}
+
+static int validate(struct cmd_ctx *ctx, struct take *t, int nargs, char **args)
+{
+	if (nargs == 0)
+		return cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap take PVC [flags]", "which PVC? name one");
+	if (nargs > 1)
+		return cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap take PVC [flags]",
+				"take snapshots one PVC at a time; got %d arguments", nargs);
+	t->pvc = args[0];
+	if (!snap_valid_name(t->pvc))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid PVC name", t->pvc);
+	if (t->name && !snap_valid_name(t->name))
+		return cmd_fail(ctx, EXIT_USAGE, NULL,
+				"--name \"%s\" is not a valid name: lowercase letters, digits, '-' and '.', starting and "
+				"ending with a letter or digit, at most 253 characters",
+				t->name);
+	if (t->klass && !snap_valid_name(t->klass))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "--class \"%s\" is not a valid class name", t->klass);
+	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
+	if (!out_parse_format(t->output, allowed, &t->fmt))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", t->output,
+				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+	if (t->dry_run) {
+		t->dry_client = !strcmp(t->dry_run, "client");
+		t->dry_server = !strcmp(t->dry_run, "server");
+		if (!t->dry_client && !t->dry_server && strcmp(t->dry_run, "none"))
+			return cmd_fail(ctx, EXIT_USAGE, NULL, "--dry-run=%s: use client, server or none", t->dry_run);
+	}
+	if (t->timeout_ms < 0)
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "--timeout must not be negative");
+	return validate_labels(ctx, t);
+}
+
+/* ---- the source PVC ------------------------------------------------------- */
+
+static int get_pvc(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **pvc)
+{
+	struct kube_error err = {0};
+	char *path = kube_path(&KUBE_PVCS, t->ns, t->pvc, NULL);
+	int rc = kube_get(c, path, pvc, &err);
+	free(path);
+	if (rc == 0)
+		return EXIT_OK;
+	if (kube_error_is_not_found(&err)) {
+		kube_error_clear(&err);
+		return cmd_fail(ctx, EXIT_FAILED, NULL, "PVC %s/%s not found; kubectl get pvc -n %s lists them", t->ns,
+				t->pvc, t->ns);
+	}
+	return cmd_fail_kube(ctx, &err, "reading PVC %s/%s", t->ns, t->pvc);
+}
+
+/* --wait-bound: the source document's fix for the unbound-PVC trap, done by
+ * the tool: follow the PVC until it is Bound, then snapshot it. */
+static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **pvc)
+{
+	char *what = xasprintf("PVC %s/%s", t->ns, t->pvc), *why = NULL;
+	struct wait_spec w = {.resource = &KUBE_PVCS, .ns = t->ns, .name = t->pvc, .timeout_ms = t->timeout_ms,
+			      .check = wait_check_pvc_bound, .what = what, .progress = stderr, .tty = ctx->stderr_tty};
+	struct kube_error err = {0};
+	json_object *last = NULL;
+	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
+	free(what);
+	int rc = EXIT_OK;
+	if (out == WAIT_OK) {
+		json_object_put(*pvc);
+		*pvc = last;
+		return EXIT_OK;
+	}
+	json_object_put(last);
+	if (out == WAIT_ERROR)
+		rc = cmd_fail_kube(ctx, &err, "waiting for PVC %s/%s to be bound", t->ns, t->pvc);
+	else if (out == WAIT_FAILED)
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
+	else if (out == WAIT_DELETED)
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "PVC %s/%s was deleted while waiting for it to be bound", t->ns,
+			      t->pvc);
+	else
+		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl describe pvc shows why it does not bind",
+			      "PVC %s/%s is still not Bound; nothing was created", t->ns, t->pvc);
+	free(why);
+	return rc;
+}
+
+/* Reads a cluster object; *obj NULL when absent. forbidden set (and no error)
+ * when RBAC denies the read: such checks are skipped with a warning, since a
+ * namespaced user may snapshot without reading cluster objects. */
+static int get_cluster_obj(struct cmd_ctx *ctx, struct kube_client *c, const struct kube_resource *r,
+			   const char *name, json_object **obj, bool *forbidden)
+{
+	struct kube_error err = {0};
+	char *path = kube_path(r, NULL, name, NULL);
+	int rc = kube_get(c, path, obj, &err);
+	free(path);
+	*forbidden = false;
+	if (rc == 0)
+		return EXIT_OK;
+	*obj = NULL;
+	if (kube_error_is_not_found(&err) || kube_error_is_forbidden(&err)) {
+		*forbidden = kube_error_is_forbidden(&err);
+		kube_error_clear(&err);
+		return EXIT_OK;
+	}
+	return cmd_fail_kube(ctx, &err, "reading %s %s", r->kind, name);
+}
+
+/* The CSI driver of the PVC's volume (*driver owned), or *driver NULL when RBAC
+ * hides the volume: then the controller's own checks are all that is left. */
+static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object *pvc, char **driver)
+{
+	const char *pvname = jstr_or(pvc, "spec.volumeName", "");
+	json_object *pv = NULL;
+	bool forbidden = false;
+	char *why = NULL;
+	*driver = NULL;
+	if (*pvname && get_cluster_obj(ctx, c, &KUBE_PVS, pvname, &pv, &forbidden))
+		return EXIT_FAILED;
+	if (forbidden) {
+		fprintf(stderr, "warning: cannot read PersistentVolume %s (forbidden): the CSI checks are skipped\n",
+			pvname);
+		return EXIT_OK;
+	}
+	const char *d = snap_source_driver(pvc, pv, &why);
+	if (d)
+		*driver = xstrdup(d);
+	json_object_put(pv);
+	if (!d) {
+		int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
+		free(why);
+		return rc;
+	}
+	return EXIT_OK;
+}
+
+/* ---- the class ------------------------------------------------------------ */
+
+static int resolve_class(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, const char *driver,
+			 char **klass)
+{
+	struct kube_error err = {0};
+	json_object *classes = NULL;
+	*klass = NULL;
+	if (!driver) {
+		/* Unknown driver: the controller resolves the default itself. */
+		*klass = xstrdup_or_null(t->klass);
+		return EXIT_OK;
+	}
+	char *path = kube_path(&t->api.classes, NULL, NULL, NULL);
+	int rc = kube_list_all(c, path, NULL, &classes, &err);
+	free(path);
+	if (rc < 0 && kube_error_is_forbidden(&err)) {
+		kube_error_clear(&err);
+		fprintf(stderr, "warning: cannot list VolumeSnapshotClasses (forbidden): the class is not checked\n");
+		*klass = xstrdup_or_null(t->klass);
+		return EXIT_OK;
+	}
+	if (rc < 0)
+		return cmd_fail_kube(ctx, &err, "listing VolumeSnapshotClasses");
+	char *why = NULL;
+	json_object *cls = snap_resolve_class(classes, driver, t->klass, &why);
+	if (cls)
+		*klass = xstrdup(jstr_or(cls, "metadata.name", ""));
+	json_object_put(classes);
+	if (!cls) {
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
+		free(why);
+		return rc;
+	}
+	return EXIT_OK;
+}
+
+/* ---- output --------------------------------------------------------------- */
+
+static void print_result(struct take *t, json_object *obj, const char *suffix)
+{
+	const char *name = jstr_or(obj, "metadata.name", t->snap_name);
+	switch (t->fmt) {
+	case OUT_JSON:
+		out_json(stdout, obj);
+		break;
+	case OUT_YAML:
+		out_yaml(stdout, obj);
+		break;
+	case OUT_NAME:
+		printf(SNAP_KIND_NAME "/%s\n", name);
+		break;
+	default:
+		printf(SNAP_KIND_NAME "/%s created%s\n", name, suffix);
+		break;
+	}
+	fflush(stdout);
+}
+
+/* ---- waiting -------------------------------------------------------------- */
+
+/* One line on why the snapshot is not ready, from its status and the Warning
+ * events of it and its content. */
+static char *not_ready_cause(struct kube_client *c, struct take *t, json_object *snap)
+{
+	json_object *content = NULL, *sev = NULL, *cev = NULL;
+	const char *cname = jstr(snap, "status.boundVolumeSnapshotContentName");
+	struct kube_error err = {0};
+	if (cname) {
+		char *path = kube_path(&t->api.contents, NULL, cname, NULL);
+		if (kube_get(c, path, &content, &err) < 0)
+			kube_error_clear(&err);
+		free(path);
+		cev = wait_events(c, NULL, "VolumeSnapshotContent", cname);
+	}
+	sev = wait_events(c, t->ns, "VolumeSnapshot", t->snap_name);
+	struct snap_verdict v = {0};
+	snap_verdict(snap, content, sev, cev, (int64_t)time(NULL), &v);
+	json_object_put(content);
+	json_object_put(sev);
+	json_object_put(cev);
+	return v.text;
+}
+
+static int wait_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **snap)
+{
+	char *what = xasprintf("snapshot %s/%s", t->ns, t->snap_name), *why = NULL;
+	struct wait_spec w = {.resource = &t->api.snapshots, .ns = t->ns, .name = t->snap_name,
+			      .timeout_ms = t->timeout_ms, .check = wait_check_snapshot_ready, .what = what,
+			      .progress = stderr, .tty = ctx->stderr_tty};
+	struct kube_error err = {0};
+	json_object *last = NULL;
+	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
+	int rc = EXIT_OK;
+	if (out == WAIT_OK) {
+		json_object_put(*snap);
+		*snap = last;
+		last = NULL;
+	} else if (out == WAIT_ERROR) {
+		rc = cmd_fail_kube(ctx, &err, "waiting for %s", what);
+	} else if (out == WAIT_DELETED) {
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s was deleted while waiting for it to be ready", what);
+	} else {
+		char *cause = not_ready_cause(c, t, last ? last : *snap);
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s %s%s", what, cause,
+			      out == WAIT_TIMEOUT ? " (gave up waiting; --timeout sets how long)" : "");
+		free(cause);
+	}
+	json_object_put(last);
+	free(why);
+	free(what);
+	return rc;
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
+static int check_and_build(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **manifest)
+{
+	json_object *pvc = NULL;
+	char *driver = NULL, *klass = NULL;
+	int rc = get_pvc(ctx, c, t, &pvc);
+	if (!rc && t->wait_bound > 0 && strcmp(jstr_or(pvc, "status.phase", ""), "Bound"))
+		rc = wait_bound(ctx, c, t, &pvc);
+	if (!rc)
+		rc = source_driver(ctx, c, pvc, &driver);
+	if (!rc)
+		rc = resolve_class(ctx, c, t, driver, &klass);
+	if (!rc)
+		*manifest = snap_manifest(&t->api, t->ns, t->snap_name, t->pvc, klass, &t->valid_labels);
+	json_object_put(pvc);
+	free(driver);
+	free(klass);
+	return rc;
+}
+
+static int create(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object *manifest,
+		  json_object **created)
+{
+	struct kube_error err = {0};
+	char *path = kube_path(&t->api.snapshots, t->ns, NULL, NULL);
+	int rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+	free(path);
+	if (rc == 0)
+		return EXIT_OK;
+	if (kube_error_is_conflict(&err)) {
+		kube_error_clear(&err);
+		return cmd_fail(ctx, EXIT_FAILED, "pass another --name", "snapshot %s/%s already exists", t->ns,
+				t->snap_name);
+	}
+	return cmd_fail_kube(ctx, &err, "creating snapshot %s/%s", t->ns, t->snap_name);
+}
+
+static int take(struct cmd_ctx *ctx, struct kube_client *c, struct take *t)
+{
+	struct kube_error err = {0};
+	json_object *manifest = NULL, *snap = NULL;
+	if (snap_api_discover(c, &t->api, &err) < 0)
+		return cmd_fail_kube(ctx, &err, "snapshots are not available");
+	int rc = check_and_build(ctx, c, t, &manifest);
+	if (rc)
+		return rc;
+	if (t->dry_client) {
+		print_result(t, manifest, " (dry run)");
+		json_object_put(manifest);
+		return EXIT_OK;
+	}
+	rc = create(ctx, c, t, manifest, &snap);
+	json_object_put(manifest);
+	if (rc)
+		return rc;
+	bool wait = t->wait > 0 && !t->dry_server;
+	/* Name the snapshot at once so a failed wait still says what exists;
+	 * the object formats print its final state. */
+	if (t->fmt == OUT_TEXT || t->fmt == OUT_NAME || !wait)
+		print_result(t, snap, t->dry_server ? " (server dry run)" : "");
+	if (wait) {
+		rc = wait_ready(ctx, c, t, &snap);
+		if (!rc && (t->fmt == OUT_JSON || t->fmt == OUT_YAML))
+			print_result(t, snap, "");
+	}
+	json_object_put(snap);
+	return rc;
+}
 
 static int run_take(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	return cmd_fail(ctx, EXIT_FAILED, NULL, "'take' is not implemented yet");
+	struct take t = {.wait = -1, .wait_bound = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
+	struct option options[] = {
+		OPT_STRING(0, "name", &t.name, "NAME", "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC)"),
+		OPT_STRING(0, "class", &t.klass, "CLASS", "VolumeSnapshotClass (default: the driver's default class)"),
+		OPT_LIST('l', "label", &t.labels, "KEY=VALUE", "add a label (repeatable)"),
+		OPT_BOOL(0, "wait", &t.wait, "wait until the snapshot is ready (default on a terminal)"),
+		OPT_BOOL(0, "wait-bound", &t.wait_bound, "wait for an unbound PVC to be bound before taking it"),
+		OPT_DURATION(0, "timeout", &t.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
+		OPT_STRING('o', "output", &t.output, "FORMAT", "name, json or yaml"),
+		OPT_OPTARG(0, "dry-run", &t.dry_run, "MODE", "client",
+			   "client: print what would be created, send nothing; server: let the server validate it"),
+		OPT_END(),
+	};
+	int nargs = 0;
+	char **args = NULL;
+	int rc = opts_parse(ctx, options, argc, argv, &nargs, &args);
+	if (rc == OPTS_OK)
+		rc = validate(ctx, &t, nargs, args);
+	else if (rc == OPTS_HELP)
+		rc = EXIT_OK;
+	else
+		goto out;
+	if (rc)
+		goto out;
+	if (t.wait < 0)
+		t.wait = ctx->stderr_tty;
+	t.snap_name = t.name ? xstrdup(t.name) : snap_default_name(t.pvc, time(NULL));
+	struct kube_client *c = cmd_client(ctx);
+	if (!c) {
+		rc = cmd_failed(ctx);
+		goto out;
+	}
+	t.ns = cmd_namespace(ctx);
+	rc = take(ctx, c, &t);
+out:
+	snap_api_clear(&t.api);
+	strlist_clear(&t.labels);
+	strlist_clear(&t.valid_labels);
+	free(t.snap_name);
+	free(args);
+	return rc;
 }
 
 const struct command cmd_take = {
 	.name = "take",
-	.summary = "(not implemented yet)",
-	.usage = "take",
-	.help = "",
+	.summary = "Snapshot a PVC, checking first that the snapshot can succeed",
+	.usage = "take PVC [--name NAME] [--class CLASS] [-l KEY=VALUE]... [--wait|--no-wait] [--wait-bound] "
+		 "[--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
+	.help = "Creates a VolumeSnapshot of PVC in the current namespace (-n to choose).\n"
+		"\n"
+		"Before creating anything it checks what the snapshot controller would otherwise fail on,\n"
+		"often without retrying: the PVC is Bound, its volume is a CSI volume, and a\n"
+		"VolumeSnapshotClass for that driver resolves (--class, or the driver's single default).\n"
+		"It waits until the snapshot is ready to use (by default on a terminal), following it\n"
+		"with a watch, and on failure says why in one line.\n"
+		"\n"
+		"Examples:\n"
+		"  # Snapshot a PVC and wait until it is ready\n"
+		"  kubectl volsnap take data-db-0 -n shop --wait\n"
+		"\n"
+		"  # A PVC that was just created: wait for it to be bound first\n"
+		"  kubectl volsnap take data-db-0 --wait-bound --timeout 10m\n"
+		"\n"
+		"  # The manifest for GitOps, without creating anything\n"
+		"  kubectl volsnap take data-db-0 --class csi-hostpath-snapclass --dry-run=client -o yaml\n",
 	.run = run_take,
 };

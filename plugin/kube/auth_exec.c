@@ -86,19 +86,14 @@ static char *cache_key(const struct kube_config *cfg)
 {
 	const struct kube_exec_config *ex = cfg->exec;
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "%s\x1f%s", ex->api_version, ex->command);
+	/* \037 (unit separator) cannot appear in a kubeconfig value by accident. */
+	strbuf_addf(&sb, "%s\037%s", ex->api_version, ex->command);
 	for (size_t i = 0; i < ex->nargs; i++)
-		strbuf_addf(&sb, "\x1f"
-				 "a%s",
-			    ex->args[i]);
+		strbuf_addf(&sb, "\037a%s", ex->args[i]);
 	for (size_t i = 0; i < ex->nenv; i++)
-		strbuf_addf(&sb, "\x1f"
-				 "e%s",
-			    ex->env[i]);
+		strbuf_addf(&sb, "\037e%s", ex->env[i]);
 	if (ex->provide_cluster_info)
-		strbuf_addf(&sb, "\x1f"
-				 "s%s",
-			    cfg->server ? cfg->server : "");
+		strbuf_addf(&sb, "\037s%s", cfg->server ? cfg->server : "");
 	return strbuf_detach(&sb);
 }
 
@@ -379,7 +374,9 @@ static int run_plugin(const struct kube_config *cfg, struct strbuf *out, struct 
 			       plugin_name(cfg), strerror(errno));
 		return -1;
 	}
+	/* Other children must not inherit the pipe, or EOF would never come. */
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
+	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
 	int rc = spawn_plugin(cfg, interactive, fds[1], &pid);
 	close(fds[1]);
 	if (rc != 0) {
@@ -445,7 +442,7 @@ static int parse_credential(const struct kube_config *cfg, const struct strbuf *
 		goto out;
 	json_object *st = jget(obj, "status");
 	if (!json_object_is_type(st, json_type_object)) {
-		rc = cred_fail(cfg, err, "exec plugin didn't return a status field");
+		rc = cred_fail(cfg, err, "didn't return a status field");
 		goto out;
 	}
 	const char *token = jstr(st, "token"), *cert = jstr(st, "clientCertificateData");
@@ -454,11 +451,11 @@ static int parse_credential(const struct kube_config *cfg, const struct strbuf *
 	cert = cert && *cert ? cert : NULL;
 	key = key && *key ? key : NULL;
 	if (!token && !cert && !key) {
-		rc = cred_fail(cfg, err, "exec plugin didn't return a token or cert/key pair");
+		rc = cred_fail(cfg, err, "didn't return a token or cert/key pair");
 		goto out;
 	}
 	if (!cert != !key) {
-		rc = cred_fail(cfg, err, "exec plugin returned only certificate or key, not both");
+		rc = cred_fail(cfg, err, "returned only certificate or key, not both");
 		goto out;
 	}
 	if (exp && *exp && !time_parse_rfc3339(exp, &cred->expires_at)) {

@@ -1,0 +1,108 @@
+/* The context commands run in: the lazily made client, and errors recorded
+ * where their cause is known (printed once, by main). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "command.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/* ---- errors --------------------------------------------------------------- */
+
+static void set_error(struct cmd_ctx *ctx, char *msg, const char *hint)
+{
+	free(ctx->error);
+	free(ctx->hint);
+	ctx->error = msg;
+	ctx->hint = xstrdup_or_null(hint);
+}
+
+int cmd_fail(struct cmd_ctx *ctx, int code, const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	set_error(ctx, xvasprintf(fmt, ap), hint);
+	va_end(ap);
+	return code;
+}
+
+int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		strbuf_vaddf(&sb, fmt, ap);
+		va_end(ap);
+		strbuf_addstr(&sb, ": ");
+	}
+	strbuf_addstr(&sb, err->message ? err->message : "unknown error");
+	set_error(ctx, strbuf_detach(&sb), err->hint);
+	kube_error_clear(err);
+	return EXIT_FAILED;
+}
+
+int cmd_failed(struct cmd_ctx *ctx)
+{
+	if (!ctx->error)
+		set_error(ctx, xstrdup("failed"), NULL);
+	return EXIT_FAILED;
+}
+
+/* ---- context -------------------------------------------------------------- */
+
+struct kube_client *cmd_client(struct cmd_ctx *ctx)
+{
+	if (ctx->client)
+		return ctx->client;
+	struct kube_error err = { 0 };
+	struct kube_config_overrides ov = {
+		.kubeconfig = ctx->g.kubeconfig,
+		.context = ctx->g.context,
+		.cluster = ctx->g.cluster,
+		.user = ctx->g.user,
+		.namespace = ctx->g.namespace,
+		.server = ctx->g.server,
+		.token = ctx->g.token,
+		.certificate_authority = ctx->g.certificate_authority,
+		.insecure_skip_tls_verify = ctx->g.insecure_skip_tls_verify,
+	};
+	if (kube_config_load(&ov, &ctx->config, &err)) {
+		cmd_fail_kube(ctx, &err, NULL);
+		return NULL;
+	}
+	struct kube_client_options opts = {
+		.request_timeout_ms = ctx->g.request_timeout_ms,
+		.verbosity = ctx->g.verbosity,
+		.log = stderr,
+	};
+	if (kube_client_new(ctx->config, &opts, &ctx->client, &err)) {
+		cmd_fail_kube(ctx, &err, NULL);
+		return NULL;
+	}
+	return ctx->client;
+}
+
+const char *cmd_namespace(struct cmd_ctx *ctx)
+{
+	if (ctx->g.namespace)
+		return ctx->g.namespace;
+	if (ctx->config && ctx->config->namespace)
+		return ctx->config->namespace;
+	return "default";
+}
+
+bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt)
+{
+	if (!ctx->stdin_tty)
+		return false;
+	fprintf(stderr, "%s [y/N]: ", prompt);
+	fflush(stderr);
+	char line[64];
+	if (!fgets(line, sizeof line, stdin))
+		return false;
+	return line[0] == 'y' || line[0] == 'Y';
+}
+
