@@ -188,6 +188,12 @@ int check_exit_code(const bool *selected, const struct check_outcome *out);
  * (unreachable, bad credentials). */
 int check_fetch(struct kube_client *c, unsigned reads, struct check_facts *f, struct kube_error *err);
 
+/* fetch + derive + run: 0, -1 when the cluster cannot be read (err), -2 when
+ * --provider is unknown (*why, caller frees). out[] needs check_outcomes_release. */
+int check_diagnose(struct kube_client *c, struct check_facts *f, const bool *selected, struct check_outcome *out,
+		   struct kube_error *err, char **why);
+#define CHECK_MAX 16 /* room for the catalogue in callers' arrays */
+
 /* ---- the report (report.c) ------------------------------------------------ */
 
 /* The DoctorReport document (docs/doctor.md); server may be NULL. */
@@ -208,6 +214,9 @@ void check_controller_install_cmd(struct strbuf *sb, int major, int minor);
 json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default);
 /* The name setup gives it: "<first label of driver>-snapclass". Caller frees. */
 char *check_proposed_class_name(const char *driver);
+/* The provider's own step of these kinds, or NULL for the generic provider
+ * (whose steps are the upstream install the one-liners above give). */
+const struct provider_step *check_provider_step(const struct check_facts *f, unsigned kinds);
 /* true when the class carries the default-class annotation. */
 bool check_class_is_default(json_object *cls);
 /* true when the StorageClass carries the default-class annotation. */

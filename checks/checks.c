@@ -202,8 +202,8 @@ void check_run(const struct check_facts *f, const bool *selected, struct check_o
 			continue;
 		const char *dep = failed_need(catalogue[i], out);
 		if (dep) {
-			check_note(o, CHECK_SKIP, "skipped: %s did not pass (%s)", dep,
-				   check_result_name(out[check_index(dep)].result));
+			check_note(o, CHECK_SKIP, "skipped because %s %s", dep,
+				   out[check_index(dep)].result == CHECK_FAIL ? "failed" : "was skipped");
 			continue;
 		}
 		catalogue[i]->run(f, o);

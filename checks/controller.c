@@ -47,6 +47,12 @@ static void scan(json_object *items, const char *kind, struct found *fd)
 static void remedy_install(const struct check_facts *f, struct check_outcome *o)
 {
 	struct strbuf cmd = STRBUF_INIT;
+	const struct provider_step *st = check_provider_step(f, PROVIDER_STEP_CONTROLLER);
+	if (st) {
+		check_remedy(o, "%s: %s", st->title, st->command);
+		check_remedy(o, "or follow `kubectl volsnap setup`");
+		return;
+	}
 	check_controller_install_cmd(&cmd, f->major, f->minor);
 	check_remedy(o, "install the snapshot controller: %s", cmd.buf);
 	check_remedy(o, "or follow `kubectl volsnap setup`");
@@ -74,7 +80,8 @@ static void judge_absent(const struct check_facts *f, struct check_outcome *o, b
 			   check_read_error(f, READ_DEPLOYMENTS));
 		return;
 	}
-	if (ctrl == PROVIDER_CTRL_NONE || ctrl == PROVIDER_CTRL_ADDON) {
+	/* Only a known provider's "none" is proof; a generic cluster may run it anywhere. */
+	if ((ctrl == PROVIDER_CTRL_NONE || ctrl == PROVIDER_CTRL_ADDON) && f->provider != provider_generic()) {
 		check_note(o, CHECK_FAIL, "no snapshot controller is installed: %s does not run one unless you add it",
 			   f->provider->name);
 		remedy_install(f, o);

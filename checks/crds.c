@@ -23,9 +23,12 @@ static bool has_resource(json_object *list, const char *name)
 static void remedy_install(const struct check_facts *f, struct check_outcome *o)
 {
 	struct strbuf cmd = STRBUF_INIT;
+	const struct provider_step *st = check_provider_step(f, PROVIDER_STEP_CRDS);
 	if (f->era && f->era->crds_preinstalled == PROVIDER_YES)
 		check_remedy(o, "%s normally installs the snapshot CRDs; check the cluster's storage add-ons",
 			     f->provider->name);
+	if (st)
+		check_remedy(o, "%s: %s", st->title, st->command);
 	check_crds_install_cmd(&cmd, f->major, f->minor, "create");
 	check_remedy(o, "install the CRDs: %s", cmd.buf);
 	check_remedy(o, "or follow `kubectl volsnap setup`");

@@ -14,12 +14,13 @@
 
 /* external-snapshotter releases by the Kubernetes versions they support
  * (facts/providers.md §3.2): v8.x needs 1.25+, v6.x 1.20+ and serves only v1;
- * before 1.20 only v1beta1 exists (v3.0.x, the last release without v1). */
+ * before 1.20 only v1beta1 exists (v3.0.0). The same tags as providers/'
+ * upstream steps, as one-line remote-kustomize commands. */
 static const struct {
 	struct provider_kver from;
 	const char *tag;
 } snapshotter_tags[] = {
-	{.from = {1, 25}, .tag = "v8.2.0"},
+	{.from = {1, 25}, .tag = "v8.6.0"},
 	{.from = {1, 20}, .tag = "v6.3.0"},
 	{.from = {1, 17}, .tag = "v3.0.0"},
 };
@@ -96,4 +97,12 @@ bool check_sc_is_default(json_object *sc)
 bool check_driver_snapshots(const char *driver)
 {
 	return provider_is_known_snapshot_driver(driver) != PROVIDER_NO;
+}
+
+
+const struct provider_step *check_provider_step(const struct check_facts *f, unsigned kinds)
+{
+	if (!f->provider || f->provider == provider_generic())
+		return NULL;
+	return provider_era_step(f->era, kinds);
 }

@@ -21,7 +21,9 @@ static void note_issue(struct check_outcome *o, const struct provider_issue *is)
 	else
 		check_note(o, by_severity[is->severity], "%s: %s%s", is->id, is->title,
 			   is->unconfirmed ? " [unconfirmed]" : "");
-	if (is->remediation)
+	/* Info-level issues are background (they hold on every cluster of the
+	 * provider); only those that need action carry their remediation. */
+	if (is->remediation && is->severity != PROVIDER_SEV_INFO)
 		check_remedy(o, "%s", is->remediation);
 }
 

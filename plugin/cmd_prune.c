@@ -121,8 +121,8 @@ static int execute(struct prune_run *r, bool dry_run, bool yes)
 	for (size_t i = 0; i < p->n; i++)
 		if (p->items[i].action == PRUNE_DELETE)
 			delete_item(r, &p->items[i]);
-	printf("Pruned: %d deleted, %zu kept, %zu skipped", r->deleted, p->n_keep, p->n_skip + (size_t)r->skipped);
-	printf(r->failed ? ", %d failed.\n" : ".\n", r->failed);
+	printf("Pruned: %d deleted, %zu kept, %zu skipped, %d failed.\n", r->deleted, p->n_keep,
+	       p->n_skip + (size_t)r->skipped, r->failed);
 	if (r->failed)
 		return cmd_fail(r->ctx, EXIT_FAILED, NULL, "%d of %zu deletions failed", r->failed, p->n_delete);
 	return EXIT_OK;
@@ -152,6 +152,8 @@ static int prune(struct prune_run *r, const struct prune_policy *policy, bool dr
 		return EXIT_OK;
 	}
 	print_plan(r);
+	/* The plan is on screen before the question on stderr, even through a pipe. */
+	fflush(stdout);
 	return execute(r, dry_run, yes);
 }
 

@@ -30,6 +30,7 @@ struct restore {
 	struct snap_api api;
 	/* read from the cluster; owned */
 	json_object *snap, *content, *source_pvc, *sc;
+	char *class_name; /* the StorageClass chosen, NULL = the cluster's default */
 };
 
 static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **args)
@@ -71,20 +72,25 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 	return EXIT_OK;
 }
 
-/* GET path into *obj; *obj NULL (and no error) when absent or, if
- * allow_forbidden, hidden by RBAC. */
+/* GET path (freed here) into *obj; *obj NULL and no error when absent, or when
+ * hidden by RBAC and allow_forbidden (then *forbidden, if given, is set). */
 static int read_obj(struct cmd_ctx *ctx, struct kube_client *c, char *path, bool allow_forbidden,
-		    json_object **obj, const char *what)
+		    json_object **obj, const char *what, bool *forbidden)
 {
 	struct kube_error err = {0};
 	int rc = kube_get(c, path, obj, &err);
 	free(path);
+	if (forbidden)
+		*forbidden = false;
 	if (rc == 0)
 		return EXIT_OK;
 	*obj = NULL;
-	if (kube_error_is_not_found(&err) || (allow_forbidden && kube_error_is_forbidden(&err))) {
-		if (kube_error_is_forbidden(&err))
+	bool denied = kube_error_is_forbidden(&err);
+	if (kube_error_is_not_found(&err) || (allow_forbidden && denied)) {
+		if (denied)
 			fprintf(stderr, "warning: cannot read %s (forbidden): its checks are skipped\n", what);
+		if (forbidden)
+			*forbidden = denied;
 		kube_error_clear(&err);
 		return EXIT_OK;
 	}
@@ -94,10 +100,11 @@ static int read_obj(struct cmd_ctx *ctx, struct kube_client *c, char *path, bool
 static int read_snapshot(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r)
 {
 	char *what = xasprintf("snapshot %s/%s", r->ns, r->snapshot);
-	int rc = read_obj(ctx, c, kube_path(&r->api.snapshots, r->ns, r->snapshot, NULL), false, &r->snap, what);
+	char *path = kube_path(&r->api.snapshots, r->ns, r->snapshot, NULL);
+	int rc = read_obj(ctx, c, path, false, &r->snap, what, NULL);
 	if (!rc && !r->snap)
-		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl volsnap list shows the snapshots", "%s not found; nothing was created",
-			      what);
+		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl volsnap list shows the snapshots",
+			      "%s not found; nothing was created", what);
 	char *why = rc ? NULL : restore_check_snapshot(r->snap);
 	if (why)
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
@@ -110,36 +117,288 @@ static int check_target_absent(struct cmd_ctx *ctx, struct kube_client *c, struc
 {
 	json_object *existing = NULL;
 	char *what = xasprintf("PVC %s/%s", r->ns, r->to);
-	int rc = read_obj(ctx, c, kube_path(&KUBE_PVCS, r->ns, r->to, NULL), false, &existing, what);
+	int rc = read_obj(ctx, c, kube_path(&KUBE_PVCS, r->ns, r->to, NULL), false, &existing, what, NULL);
 	if (!rc && existing)
 		rc = cmd_fail(ctx, EXIT_FAILED, "choose another --to name",
-			      "%s already exists; restore never overwrites a PVC, nothing was created", what);
+			      "%s already exists and restore never overwrites a PVC; nothing was created", what);
 	json_object_put(existing);
 	free(what);
 	return rc;
 }
 
-/* The class to use: --storage-class, the source PVC's, or one of the driver's. */
-static int read_class(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, const char **name)
+/* The content (for its driver) and the source PVC (for defaults); both may be
+ * gone or hidden, which only skips what they would tell. */
+static int read_sources(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r)
+{
+	const char *cname = jstr(r->snap, "status.boundVolumeSnapshotContentName");
+	const char *pvc = jstr(r->snap, "spec.source.persistentVolumeClaimName");
+	char *what = xasprintf("VolumeSnapshotContent %s", cname);
+	int rc = read_obj(ctx, c, kube_path(&r->api.contents, NULL, cname, NULL), true, &r->content, what, NULL);
+	free(what);
+	if (rc || !pvc)
+		return rc;
+	what = xasprintf("PVC %s/%s", r->ns, pvc);
+	rc = read_obj(ctx, c, kube_path(&KUBE_PVCS, r->ns, pvc, NULL), true, &r->source_pvc, what, NULL);
+	free(what);
+	return rc;
+}
+
+static int pick_class(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, const char *driver)
+{
+	json_object *classes = NULL;
+	struct kube_error err = {0};
+	char *path = kube_path(&KUBE_STORAGECLASSES, NULL, NULL, NULL), *why = NULL;
+	int rc = kube_list_all(c, path, NULL, &classes, &err);
+	free(path);
+	if (rc < 0)
+		return cmd_fail_kube(ctx, &err, "listing StorageClasses for driver %s", driver);
+	const char *name = restore_pick_class(NULL, classes, driver, &why);
+	r->class_name = xstrdup_or_null(name);
+	json_object_put(classes);
+	rc = name ? EXIT_OK : cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
+	free(why);
+	return rc;
+}
+
+/* The class to use: --storage-class, the source PVC's, else the driver's. */
+static int read_class(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r)
 {
 	const char *driver = jstr(r->content, "spec.driver");
-	*name = r->storage_class ? r->storage_class : jstr(r->source_pvc, "spec.storageClassName");
-	if ((!*name || !**name) && driver) {
-		json_object *classes = NULL;
-		struct kube_error err = {0};
-		char *path = kube_path(&KUBE_STORAGECLASSES, NULL, NULL, NULL), *why = NULL;
-		int rc = kube_list_all(c, path, NULL, &classes, &err);
-		free(path);
-		if (rc < 0)
-			return cmd_fail_kube(ctx, &err, "listing StorageClasses to restore %s", r->snapshot);
-		*name = restore_pick_class(NULL, classes, driver, &why);
-		/* The pick points into classes: keep our own copy in r->sc below. */
-		rc = *name ? EXIT_OK : cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
-		if (*name)
-			*name = r->storage_class = jstr(r->sc = json_object_get(classes), "") ? NULL : *name;
-		free(why);
-		if (rc)
-			return rc;
-	}
-	return EXIT_OK;
+	const char *name = r->storage_class ? r->storage_class : jstr(r->source_pvc, "spec.storageClassName");
+	int rc = EXIT_OK;
+	if (name && *name)
+		r->class_name = xstrdup(name);
+	else if (driver)
+		rc = pick_class(ctx, c, r, driver);
+	if (rc || !r->class_name)
+		return rc;
+	bool forbidden = false;
+	char *what = xasprintf("StorageClass %s", r->class_name);
+	rc = read_obj(ctx, c, kube_path(&KUBE_STORAGECLASSES, NULL, r->class_name, NULL), true, &r->sc, what,
+		      &forbidden);
+	if (!rc && !r->sc && !forbidden)
+		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl get storageclass lists them", "%s not found; nothing was created",
+			      what);
+	free(what);
+	return rc;
 }
+
+static int build(struct cmd_ctx *ctx, struct restore *r, json_object **pvc)
+{
+	struct restore_input in = {
+		.ns = r->ns,
+		.target = r->to,
+		.snapshot = r->snap,
+		.content = r->content,
+		.source_pvc = r->source_pvc,
+		.storage_class = r->sc,
+		.storage_class_name = r->class_name,
+		.size = r->size,
+		.access_modes = &r->access_modes,
+	};
+	char *why = NULL;
+	*pvc = restore_manifest(&in, &why);
+	if (*pvc)
+		return EXIT_OK;
+	int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
+	free(why);
+	return rc;
+}
+
+static void print_result(struct restore *r, json_object *obj, const char *suffix)
+{
+	const char *name = jstr_or(obj, "metadata.name", r->to);
+	if (r->fmt == OUT_JSON)
+		out_json(stdout, obj);
+	else if (r->fmt == OUT_YAML)
+		out_yaml(stdout, obj);
+	else if (r->fmt == OUT_NAME)
+		printf(PVC_KIND_NAME "/%s\n", name);
+	else
+		printf(PVC_KIND_NAME "/%s created%s\n", name, suffix);
+	fflush(stdout);
+}
+
+/* The provisioner's Warning events on the PVC, which say why it stays Pending. */
+static char *pending_cause(struct kube_client *c, struct restore *r)
+{
+	json_object *events = wait_events(c, r->ns, "PersistentVolumeClaim", r->to);
+	json_object *w = snap_latest_warning(events);
+	char *cause = w ? xasprintf("%s: %s", jstr_or(w, "reason", "Warning"), jstr_or(w, "message", ""))
+			: xstrdup("no events from a provisioner: is the CSI driver's provisioner running?");
+	json_object_put(events);
+	return cause;
+}
+
+static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, json_object **pvc)
+{
+	char *what = xasprintf("PVC %s/%s", r->ns, r->to), *why = NULL;
+	struct wait_spec w = {.resource = &KUBE_PVCS, .ns = r->ns, .name = r->to, .timeout_ms = r->timeout_ms,
+			      .check = wait_check_pvc_bound, .what = what, .progress = stderr, .tty = ctx->stderr_tty};
+	struct kube_error err = {0};
+	json_object *last = NULL;
+	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
+	int rc = EXIT_OK;
+	if (out == WAIT_OK) {
+		json_object_put(*pvc);
+		*pvc = json_object_get(last);
+	} else if (out == WAIT_ERROR) {
+		rc = cmd_fail_kube(ctx, &err, "waiting for %s", what);
+	} else if (out == WAIT_DELETED) {
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s was deleted while waiting for it to be bound", what);
+	} else if (out == WAIT_FAILED) {
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", why);
+	} else {
+		char *cause = pending_cause(c, r);
+		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl describe pvc shows more; --timeout sets how long to wait",
+			      "%s is not Bound yet: %s", what, cause);
+		free(cause);
+	}
+	json_object_put(last);
+	free(why);
+	free(what);
+	return rc;
+}
+
+static int create(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, json_object *manifest,
+		  json_object **created)
+{
+	struct kube_error err = {0};
+	char *path = kube_path(&KUBE_PVCS, r->ns, NULL, NULL);
+	int rc = kube_create(c, path, manifest, r->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+	free(path);
+	if (rc == 0)
+		return EXIT_OK;
+	if (kube_error_is_conflict(&err)) {
+		kube_error_clear(&err);
+		return cmd_fail(ctx, EXIT_FAILED, "choose another --to name", "PVC %s/%s already exists", r->ns, r->to);
+	}
+	return cmd_fail_kube(ctx, &err, "creating PVC %s/%s", r->ns, r->to);
+}
+
+/* After creation: wait for Bound, unless the class binds only when a pod uses
+ * the PVC, in which case waiting could only time out. */
+static int after_create(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, json_object **pvc)
+{
+	bool wait = r->wait > 0 && !r->dry_server;
+	if (r->fmt == OUT_TEXT || r->fmt == OUT_NAME || !wait)
+		print_result(r, *pvc, r->dry_server ? " (server dry run)" : "");
+	if (!wait)
+		return EXIT_OK;
+	if (restore_binds_on_first_consumer(r->sc)) {
+		fprintf(stderr,
+			"PVC %s/%s will be bound when a pod uses it: StorageClass %s binds on first consumer "
+			"(volumeBindingMode WaitForFirstConsumer), so there is nothing to wait for\n",
+			r->ns, r->to, r->class_name);
+		if (r->fmt == OUT_JSON || r->fmt == OUT_YAML)
+			print_result(r, *pvc, "");
+		return EXIT_OK;
+	}
+	int rc = wait_bound(ctx, c, r, pvc);
+	if (!rc && (r->fmt == OUT_JSON || r->fmt == OUT_YAML))
+		print_result(r, *pvc, "");
+	return rc;
+}
+
+static int restore(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r)
+{
+	struct kube_error err = {0};
+	json_object *manifest = NULL, *pvc = NULL;
+	if (snap_api_discover(c, &r->api, &err) < 0)
+		return cmd_fail_kube(ctx, &err, "snapshots are not available");
+	int rc = read_snapshot(ctx, c, r);
+	if (!rc)
+		rc = check_target_absent(ctx, c, r);
+	if (!rc)
+		rc = read_sources(ctx, c, r);
+	if (!rc)
+		rc = read_class(ctx, c, r);
+	if (!rc)
+		rc = build(ctx, r, &manifest);
+	if (rc)
+		return rc;
+	if (r->dry_client) {
+		print_result(r, manifest, " (dry run)");
+		json_object_put(manifest);
+		return EXIT_OK;
+	}
+	rc = create(ctx, c, r, manifest, &pvc);
+	json_object_put(manifest);
+	if (!rc)
+		rc = after_create(ctx, c, r, &pvc);
+	json_object_put(pvc);
+	return rc;
+}
+
+static void restore_clear(struct restore *r)
+{
+	snap_api_clear(&r->api);
+	strlist_clear(&r->access_modes);
+	json_object_put(r->snap);
+	json_object_put(r->content);
+	json_object_put(r->source_pvc);
+	json_object_put(r->sc);
+	free(r->class_name);
+}
+
+static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
+{
+	struct restore r = {.wait = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
+	struct option options[] = {
+		OPT_STRING(0, "to", &r.to, "PVC", "name of the new PVC (required)"),
+		OPT_STRING(0, "storage-class", &r.storage_class, "CLASS",
+			   "StorageClass (default: the source PVC's, else the driver's default)"),
+		OPT_STRING(0, "size", &r.size, "QUANTITY", "requested size (default: the source PVC's, at least restoreSize)"),
+		OPT_LIST(0, "access-mode", &r.access_modes, "MODE", "access mode (repeatable; default: the source PVC's)"),
+		OPT_BOOL(0, "wait", &r.wait, "wait until the PVC is bound (default on a terminal)"),
+		OPT_DURATION(0, "timeout", &r.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
+		OPT_STRING('o', "output", &r.output, "FORMAT", "name, json or yaml"),
+		OPT_OPTARG(0, "dry-run", &r.dry_run, "MODE", "client",
+			   "client: print the PVC, send nothing; server: let the server validate it"),
+		OPT_END(),
+	};
+	int nargs = 0;
+	char **args = NULL;
+	int rc = opts_parse(ctx, options, argc, argv, &nargs, &args);
+	if (rc == OPTS_HELP)
+		rc = EXIT_OK;
+	else if (rc == OPTS_OK && !(rc = validate(ctx, &r, nargs, args))) {
+		if (r.wait < 0)
+			r.wait = ctx->stderr_tty;
+		struct kube_client *c = cmd_client(ctx);
+		if (c) {
+			r.ns = cmd_namespace(ctx);
+			rc = restore(ctx, c, &r);
+		} else {
+			rc = cmd_failed(ctx);
+		}
+	}
+	restore_clear(&r);
+	free(args);
+	return rc;
+}
+
+const struct command cmd_restore = {
+	.name = "restore",
+	.summary = "Create a new PVC from a snapshot",
+	.usage = "restore SNAPSHOT --to PVC [--storage-class CLASS] [--size QUANTITY] [--access-mode MODE]... "
+		 "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
+	.help = "Creates PVC with the snapshot as its dataSource, in the snapshot's namespace.\n"
+		"\n"
+		"Class, access modes, volume mode and size default to the source PVC's when it still\n"
+		"exists; the size is never below the snapshot's restoreSize. It refuses, creating\n"
+		"nothing, when the snapshot is not ready, the PVC exists, the class belongs to another\n"
+		"CSI driver than the snapshot, or --size is below restoreSize. --wait follows the PVC\n"
+		"until it is Bound; a class that binds on first consumer is reported, not waited for.\n"
+		"\n"
+		"Examples:\n"
+		"  # Restore into a new PVC and wait until it is bound\n"
+		"  kubectl volsnap restore data-db-0-20250601100000 --to data-db-0-restored --wait\n"
+		"\n"
+		"  # A bigger volume, in another class of the same driver\n"
+		"  kubectl volsnap restore snap1 --to big --size 20Gi --storage-class fast-csi\n"
+		"\n"
+		"  # The manifest only\n"
+		"  kubectl volsnap restore snap1 --to copy --dry-run=client -o yaml\n",
+	.run = run_restore,
+};

@@ -12,6 +12,7 @@
 #include "snap/snap.h"
 #include "snap/wait.h"
 #include "util/json.h"
+#include "util/quantity.h"
 #include "util/strbuf.h"
 #include "util/strlist.h"
 #include "util/xalloc.h"
@@ -264,12 +265,39 @@ static char *not_ready_cause(struct kube_client *c, struct take *t, json_object 
 		cev = wait_events(c, NULL, "VolumeSnapshotContent", cname);
 	}
 	sev = wait_events(c, t->ns, "VolumeSnapshot", t->snap_name);
+	struct snap_facts f = {.snapshot = snap, .content = content, .snap_events = sev, .content_events = cev,
+			       .now = (int64_t)time(NULL)};
 	struct snap_verdict v = {0};
-	snap_verdict(snap, content, sev, cev, (int64_t)time(NULL), &v);
+	snap_verdict(&f, &v);
 	json_object_put(content);
 	json_object_put(sev);
 	json_object_put(cev);
 	return v.text;
+}
+
+/* "snapshot ns/x is not ready after 5m: <cause>" or, when the controller gave
+ * up, "snapshot ns/x failed: <cause>". */
+static int fail_not_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, const char *what,
+			  json_object *snap, bool timed_out)
+{
+	char *cause = not_ready_cause(c, t, snap);
+	const char *text = cause;
+	/* The verdict speaks of a snapshot in general; here the subject is named. */
+	if (!strncmp(text, "not ready yet: ", 15))
+		text += 15;
+	else if (!strncmp(text, "not ready: ", 11))
+		text += 11;
+	int rc;
+	if (timed_out) {
+		char *after = duration_human(t->timeout_ms / 1000);
+		rc = cmd_fail(ctx, EXIT_FAILED, "--timeout sets how long to wait", "%s is not ready after %s: %s", what,
+			      after, text);
+		free(after);
+	} else {
+		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s failed: %s", what, text);
+	}
+	free(cause);
+	return rc;
 }
 
 static int wait_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **snap)
@@ -291,10 +319,7 @@ static int wait_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t
 	} else if (out == WAIT_DELETED) {
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s was deleted while waiting for it to be ready", what);
 	} else {
-		char *cause = not_ready_cause(c, t, last ? last : *snap);
-		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s %s%s", what, cause,
-			      out == WAIT_TIMEOUT ? " (gave up waiting; --timeout sets how long)" : "");
-		free(cause);
+		rc = fail_not_ready(ctx, c, t, what, last ? last : *snap, out == WAIT_TIMEOUT);
 	}
 	json_object_put(last);
 	free(why);

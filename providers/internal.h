@@ -6,17 +6,21 @@
 
 #define PROV_N(a) (sizeof(a) / sizeof((a)[0]))
 #define KV(ma, mi) ((struct provider_kver){(ma), (mi)})
-#define KV_OPEN {0, 0}
+#define KV_OPEN                                                                                                        \
+	{                                                                                                              \
+		0, 0                                                                                                   \
+	}
 
 /* Frequently cited sources (providers.md §0–§3). */
 #define SRC_KYMA_2020                                                                                                  \
-	"https://github.com/kyma-project/kyma/blob/1d195b56/docs/backup/03-01-new-backup-strategy.md (Kyma backup "   \
+	"https://github.com/kyma-project/kyma/blob/1d195b56/docs/backup/03-01-new-backup-strategy.md (Kyma backup "    \
 	"strategy, 2020)"
 #define SRC_EXT_SNAP_README "https://github.com/kubernetes-csi/external-snapshotter#readme"
 #define SRC_EXT_SNAP_CONTROLLER                                                                                        \
 	"https://github.com/kubernetes-csi/external-snapshotter/tree/master/deploy/kubernetes/snapshot-controller"
 #define SRC_MIGRATION_LIMIT                                                                                            \
-	"https://github.com/kubernetes-csi/external-snapshotter/issues/490 (\"CSI migration ... is not intended to add "\
+	"https://github.com/kubernetes-csi/external-snapshotter/issues/490 (\"CSI migration ... is not intended to "   \
+	"add "                                                                                                         \
 	"new CSI features\")"
 
 /* The upstream CRDs + snapshot-controller from external-snapshotter at the tag
@@ -27,21 +31,24 @@
  * >= 1.25, v6.x >= 1.20 and serves v1 only, v3.0.0 serves v1beta1 and deploys
  * a StatefulSet in "default" (v4.1+ a Deployment in kube-system). */
 #define UPSTREAM_VERIFY_CRDS                                                                                           \
-	"kubectl get crd volumesnapshots.snapshot.storage.k8s.io volumesnapshotcontents.snapshot.storage.k8s.io "       \
+	"kubectl get crd volumesnapshots.snapshot.storage.k8s.io volumesnapshotcontents.snapshot.storage.k8s.io "      \
 	"volumesnapshotclasses.snapshot.storage.k8s.io"
 #define UPSTREAM_CLONE(tag)                                                                                            \
 	"git clone --depth 1 --branch " tag " https://github.com/kubernetes-csi/external-snapshotter\n"                \
 	"cd external-snapshotter\n"
 #define UPSTREAM_STEPS_KUSTOMIZE(tag)                                                                                  \
 	{                                                                                                              \
-		.title = "Install the VolumeSnapshot CRDs (external-snapshotter " tag ")",                             \
-		.command = UPSTREAM_CLONE(tag) "kubectl kustomize client/config/crd | kubectl create -f -",            \
-		.verify = UPSTREAM_VERIFY_CRDS,                                                                        \
-		.source = SRC_EXT_SNAP_README,                                                                         \
+	    .title = "Install the VolumeSnapshot CRDs (external-snapshotter " tag ")",                                 \
+	    .kinds = PROVIDER_STEP_CRDS,                                                                               \
+	    .command = UPSTREAM_CLONE(tag) "kubectl kustomize client/config/crd | kubectl create -f -",                \
+	    .verify = UPSTREAM_VERIFY_CRDS,                                                                            \
+	    .source = SRC_EXT_SNAP_README,                                                                             \
 	},                                                                                                             \
 	{                                                                                                              \
 		.title = "Install the snapshot-controller (external-snapshotter " tag ")",                             \
-		.command = "kubectl -n kube-system kustomize deploy/kubernetes/snapshot-controller | kubectl create -f -", \
+		.kinds = PROVIDER_STEP_CONTROLLER,                                                                     \
+		.command =                                                                                             \
+		    "kubectl -n kube-system kustomize deploy/kubernetes/snapshot-controller | kubectl create -f -",    \
 		.verify = "kubectl -n kube-system get deployment snapshot-controller",                                 \
 		.source = SRC_EXT_SNAP_CONTROLLER,                                                                     \
 	}
@@ -51,16 +58,17 @@
 /* Kubernetes 1.17-1.19: v3.0.0 (2020-09-17), v1beta1. */
 #define UPSTREAM_STEPS_V3                                                                                              \
 	{                                                                                                              \
-		.title = "Install the v1beta1 VolumeSnapshot CRDs (external-snapshotter v3.0.0)",                      \
-		.command = UPSTREAM_CLONE("v3.0.0") "kubectl create -k client/config/crd",                            \
-		.verify = UPSTREAM_VERIFY_CRDS,                                                                        \
-		.source = SRC_EXT_SNAP_README,                                                                         \
+	    .title = "Install the v1beta1 VolumeSnapshot CRDs (external-snapshotter v3.0.0)",                          \
+	    .kinds = PROVIDER_STEP_CRDS,                                                                               \
+	    .command = UPSTREAM_CLONE("v3.0.0") "kubectl create -k client/config/crd",                                 \
+	    .verify = UPSTREAM_VERIFY_CRDS,                                                                            \
+	    .source = SRC_EXT_SNAP_README,                                                                             \
 	},                                                                                                             \
 	{                                                                                                              \
 		.title = "Install the snapshot-controller (external-snapshotter v3.0.0, StatefulSet in default)",      \
+		.kinds = PROVIDER_STEP_CONTROLLER,                                                                     \
 		.command = "kubectl create -k deploy/kubernetes/snapshot-controller",                                  \
-		.verify = "kubectl -n default get statefulset snapshot-controller",                                    \
-		.source = SRC_EXT_SNAP_CONTROLLER,                                                                     \
+		.verify = "kubectl -n default get statefulset snapshot-controller", .source = SRC_EXT_SNAP_CONTROLLER, \
 	}
 
 /* One per table file. */

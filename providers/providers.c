@@ -14,20 +14,20 @@
 
 /* Help order: managed clouds, Gardener, distributions, local, generic last. */
 static const struct provider *const all_providers[] = {
-	&provider_aks,
-	&provider_gke,
-	&provider_eks,
-	&provider_gardener_gcp,
-	&provider_gardener_aws,
-	&provider_gardener_azure,
-	&provider_gardener_openstack,
-	&provider_openshift,
-	&provider_digitalocean,
-	&provider_rke2,
-	&provider_k3s,
-	&provider_kind,
-	&provider_minikube,
-	&provider_generic_row,
+    &provider_aks,
+    &provider_gke,
+    &provider_eks,
+    &provider_gardener_gcp,
+    &provider_gardener_aws,
+    &provider_gardener_azure,
+    &provider_gardener_openstack,
+    &provider_openshift,
+    &provider_digitalocean,
+    &provider_rke2,
+    &provider_k3s,
+    &provider_kind,
+    &provider_minikube,
+    &provider_generic_row,
 };
 
 const struct provider *const *provider_list(size_t *n)
@@ -60,82 +60,136 @@ const struct provider *provider_generic(void)
 /* ---- detection rules ------------------------------------------------------ */
 
 enum rule_kind {
-	RULE_SHOOT_INFO,   /* shoot-info data.provider equals value */
-	RULE_OPENSHIFT,    /* config.openshift.io is served */
-	RULE_VERSION,      /* gitVersion contains value */
-	RULE_LABEL,        /* a node has label key value ("key" or "key=value") */
-	RULE_PROVIDER_ID,  /* a node's spec.providerID starts with value */
-	RULE_CSI_DRIVER,   /* a CSIDriver named value exists */
-	RULE_PROVISIONER,  /* a StorageClass has provisioner value */
+	RULE_SHOOT_INFO,  /* shoot-info data.provider equals value */
+	RULE_OPENSHIFT,	  /* config.openshift.io is served */
+	RULE_VERSION,	  /* gitVersion contains value */
+	RULE_LABEL,	  /* a node has label key value ("key" or "key=value") */
+	RULE_PROVIDER_ID, /* a node's spec.providerID starts with value */
+	RULE_CSI_DRIVER,  /* a CSIDriver named value exists */
+	RULE_PROVISIONER, /* a StorageClass has provisioner value */
 };
 
 struct detect_rule {
 	const char *provider;
 	enum rule_kind kind;
 	const char *value;
-	bool weak; /* a guess: a self-managed cluster on the same cloud looks alike */
-	const char *source;
+	bool weak;	    /* a guess: a self-managed cluster on the same cloud looks alike */
+	const char *source; /* for reviewers: where the signal is documented */
 };
 
 /* First match wins, so the order is the priority: Gardener before the cloud it
  * runs on (its nodes carry that cloud's providerID), OpenShift before the cloud
  * it runs on, markers the managed service sets before generic cloud hints. */
 static const struct detect_rule rules[] = {
-	/* gardener/gardener docs/usage/shoot_info_configmap.md: data.provider = .spec.provider.type */
-	{.provider = "gardener-gcp", .kind = RULE_SHOOT_INFO, .value = "gcp",
-	 .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
-	{.provider = "gardener-aws", .kind = RULE_SHOOT_INFO, .value = "aws",
-	 .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
-	{.provider = "gardener-azure", .kind = RULE_SHOOT_INFO, .value = "azure",
-	 .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
-	{.provider = "gardener-openstack", .kind = RULE_SHOOT_INFO, .value = "openstack",
-	 .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
-	/* ClusterVersion in config.openshift.io/v1 (docs.openshift.com/aro/4/support/summarizing-cluster-specifications.html) */
-	{.provider = "openshift", .kind = RULE_OPENSHIFT, .value = "config.openshift.io",
-	 .source = "https://docs.openshift.com/aro/4/support/summarizing-cluster-specifications.html"},
-	/* gitVersion suffixes (providers.md §2.4) */
-	{.provider = "gke", .kind = RULE_VERSION, .value = "-gke.",
-	 .source = "https://cloud.google.com/kubernetes-engine/multi-cloud/docs (versioning: x.y.z-gke.a)"},
-	{.provider = "eks", .kind = RULE_VERSION, .value = "-eks-",
-	 .source = "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/issues/1795 (v1.28.2-eks-f8587cb)"},
-	{.provider = "rke2", .kind = RULE_VERSION, .value = "+rke2",
-	 .source = "providers.md §2.4: vX.Y.Z+rke2rN (example UNCONFIRMED)"},
-	{.provider = "k3s", .kind = RULE_VERSION, .value = "+k3s",
-	 .source = "https://github.com/k3s-io/k3s-upgrade (v1.17.2+k3s1)"},
-	/* labels managed services put on their nodes (providers.md §2.2) */
-	{.provider = "aks", .kind = RULE_LABEL, .value = "kubernetes.azure.com/cluster",
-	 .source = "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/use-labels.md"},
-	{.provider = "eks", .kind = RULE_LABEL, .value = "eks.amazonaws.com/nodegroup",
-	 .source = "awsdocs/amazon-eks-user-guide nodes/managed-node-update-behavior.adoc"},
-	{.provider = "eks", .kind = RULE_LABEL, .value = "eks.amazonaws.com/compute-type",
-	 .source = "awsdocs/amazon-eks-user-guide automode/associate-workload.adoc"},
-	{.provider = "gke", .kind = RULE_LABEL, .value = "cloud.google.com/gke-nodepool",
-	 .source = "observed in public node dumps; UNCONFIRMED in GKE docs (providers.md §2.2)"},
-	{.provider = "minikube", .kind = RULE_LABEL, .value = "minikube.k8s.io/name",
-	 .source = "observed in public node dumps; UNCONFIRMED in minikube source (providers.md §2.2)"},
-	{.provider = "k3s", .kind = RULE_LABEL, .value = "node.kubernetes.io/instance-type=k3s",
-	 .source = "https://github.com/k3s-io/k3s/blob/master/pkg/cloudprovider/instances.go (older version)"},
-	/* spec.providerID prefixes (providers.md §2.1) */
-	{.provider = "kind", .kind = RULE_PROVIDER_ID, .value = "kind://",
-	 .source = "https://github.com/kubernetes-sigs/kind/blob/main/pkg/cluster/internal/kubeadm/config.go (v0.9.0+)"},
-	{.provider = "rke2", .kind = RULE_PROVIDER_ID, .value = "rke2://",
-	 .source = "providers.md §2.1 (RKE2 log: provider ID \"rke2://do-nyc3-rke2-demo-cp-01\")"},
-	{.provider = "k3s", .kind = RULE_PROVIDER_ID, .value = "k3s://",
-	 .source = "providers.md §2.1 (widely relied on; k3s source line UNCONFIRMED)"},
-	{.provider = "digitalocean", .kind = RULE_PROVIDER_ID, .value = "digitalocean://",
-	 .source = "https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/digitalocean/"
-		   "digitalocean_cloud_provider.go (doProviderIDPrefix)"},
-	{.provider = "aks", .kind = RULE_PROVIDER_ID, .value = "azure://", .weak = true,
-	 .source = "https://github.com/kubernetes-sigs/cloud-provider-azure/blob/master/pkg/provider/azure_vmss.go"},
-	{.provider = "gke", .kind = RULE_PROVIDER_ID, .value = "gce://", .weak = true,
-	 .source = "https://github.com/kubernetes/cloud-provider-gcp (gce://<project>/<zone>/<instance>)"},
-	{.provider = "eks", .kind = RULE_PROVIDER_ID, .value = "aws://", .weak = true,
-	 .source = "https://github.com/kubernetes/cloud-provider-aws/blob/master/pkg/providers/v1/instances.go"},
-	/* what the distribution installs (providers.md §1.1) */
-	{.provider = "digitalocean", .kind = RULE_CSI_DRIVER, .value = "dobs.csi.digitalocean.com", .weak = true,
-	 .source = "https://docs.digitalocean.com/products/kubernetes/how-to/create-snapshots/"},
-	{.provider = "minikube", .kind = RULE_PROVISIONER, .value = "k8s.io/minikube-hostpath", .weak = true,
-	 .source = "https://minikube.sigs.k8s.io/docs/tutorials/volume_snapshots_and_csi/"},
+    /* gardener/gardener docs/usage/shoot_info_configmap.md: data.provider = .spec.provider.type */
+    {.provider = "gardener-gcp",
+     .kind = RULE_SHOOT_INFO,
+     .value = "gcp",
+     .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
+    {.provider = "gardener-aws",
+     .kind = RULE_SHOOT_INFO,
+     .value = "aws",
+     .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
+    {.provider = "gardener-azure",
+     .kind = RULE_SHOOT_INFO,
+     .value = "azure",
+     .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
+    {.provider = "gardener-openstack",
+     .kind = RULE_SHOOT_INFO,
+     .value = "openstack",
+     .source = "https://github.com/gardener/gardener/blob/master/docs/usage/shoot_info_configmap.md"},
+    /* ClusterVersion in config.openshift.io/v1
+       (docs.openshift.com/aro/4/support/summarizing-cluster-specifications.html) */
+    {.provider = "openshift",
+     .kind = RULE_OPENSHIFT,
+     .value = "config.openshift.io",
+     .source = "https://docs.openshift.com/aro/4/support/summarizing-cluster-specifications.html"},
+    /* gitVersion suffixes (providers.md §2.4) */
+    {.provider = "gke",
+     .kind = RULE_VERSION,
+     .value = "-gke.",
+     .source = "https://cloud.google.com/kubernetes-engine/multi-cloud/docs (versioning: x.y.z-gke.a)"},
+    {.provider = "eks",
+     .kind = RULE_VERSION,
+     .value = "-eks-",
+     .source = "https://github.com/kubernetes-sigs/aws-ebs-csi-driver/issues/1795 (v1.28.2-eks-f8587cb)"},
+    {.provider = "rke2",
+     .kind = RULE_VERSION,
+     .value = "+rke2",
+     .source = "providers.md §2.4: vX.Y.Z+rke2rN (example UNCONFIRMED)"},
+    {.provider = "k3s",
+     .kind = RULE_VERSION,
+     .value = "+k3s",
+     .source = "https://github.com/k3s-io/k3s-upgrade (v1.17.2+k3s1)"},
+    /* labels managed services put on their nodes (providers.md §2.2) */
+    {.provider = "aks",
+     .kind = RULE_LABEL,
+     .value = "kubernetes.azure.com/cluster",
+     .source = "https://github.com/MicrosoftDocs/azure-aks-docs/blob/main/articles/aks/use-labels.md"},
+    {.provider = "eks",
+     .kind = RULE_LABEL,
+     .value = "eks.amazonaws.com/nodegroup",
+     .source = "awsdocs/amazon-eks-user-guide nodes/managed-node-update-behavior.adoc"},
+    {.provider = "eks",
+     .kind = RULE_LABEL,
+     .value = "eks.amazonaws.com/compute-type",
+     .source = "awsdocs/amazon-eks-user-guide automode/associate-workload.adoc"},
+    {.provider = "gke",
+     .kind = RULE_LABEL,
+     .value = "cloud.google.com/gke-nodepool",
+     .source = "observed in public node dumps; UNCONFIRMED in GKE docs (providers.md §2.2)"},
+    {.provider = "minikube",
+     .kind = RULE_LABEL,
+     .value = "minikube.k8s.io/name",
+     .source = "observed in public node dumps; UNCONFIRMED in minikube source (providers.md §2.2)"},
+    {.provider = "k3s",
+     .kind = RULE_LABEL,
+     .value = "node.kubernetes.io/instance-type=k3s",
+     .source = "https://github.com/k3s-io/k3s/blob/master/pkg/cloudprovider/instances.go (older version)"},
+    /* spec.providerID prefixes (providers.md §2.1) */
+    {.provider = "kind",
+     .kind = RULE_PROVIDER_ID,
+     .value = "kind://",
+     .source = "https://github.com/kubernetes-sigs/kind/blob/main/pkg/cluster/internal/kubeadm/config.go (v0.9.0+)"},
+    {.provider = "rke2",
+     .kind = RULE_PROVIDER_ID,
+     .value = "rke2://",
+     .source = "providers.md §2.1 (RKE2 log: provider ID \"rke2://do-nyc3-rke2-demo-cp-01\")"},
+    {.provider = "k3s",
+     .kind = RULE_PROVIDER_ID,
+     .value = "k3s://",
+     .source = "providers.md §2.1 (widely relied on; k3s source line UNCONFIRMED)"},
+    {.provider = "digitalocean",
+     .kind = RULE_PROVIDER_ID,
+     .value = "digitalocean://",
+     .source = "https://github.com/kubernetes/autoscaler/blob/master/cluster-autoscaler/cloudprovider/digitalocean/"
+	       "digitalocean_cloud_provider.go (doProviderIDPrefix)"},
+    {.provider = "aks",
+     .kind = RULE_PROVIDER_ID,
+     .value = "azure://",
+     .weak = true,
+     .source = "https://github.com/kubernetes-sigs/cloud-provider-azure/blob/master/pkg/provider/azure_vmss.go"},
+    {.provider = "gke",
+     .kind = RULE_PROVIDER_ID,
+     .value = "gce://",
+     .weak = true,
+     .source = "https://github.com/kubernetes/cloud-provider-gcp (gce://<project>/<zone>/<instance>)"},
+    {.provider = "eks",
+     .kind = RULE_PROVIDER_ID,
+     .value = "aws://",
+     .weak = true,
+     .source = "https://github.com/kubernetes/cloud-provider-aws/blob/master/pkg/providers/v1/instances.go"},
+    /* what the distribution installs (providers.md §1.1) */
+    {.provider = "digitalocean",
+     .kind = RULE_CSI_DRIVER,
+     .value = "dobs.csi.digitalocean.com",
+     .weak = true,
+     .source = "https://docs.digitalocean.com/products/kubernetes/how-to/create-snapshots/"},
+    {.provider = "minikube",
+     .kind = RULE_PROVISIONER,
+     .value = "k8s.io/minikube-hostpath",
+     .weak = true,
+     .source = "https://minikube.sigs.k8s.io/docs/tutorials/volume_snapshots_and_csi/"},
 };
 
 static bool label_matches(json_object *node, const char *want)
@@ -199,7 +253,6 @@ static bool has_provisioner(json_object *classes, const char *want)
 static bool rule_matches(const struct detect_rule *r, const struct provider_signals *s, struct strbuf *ev)
 {
 	json_object *node;
-	const char *v;
 
 	switch (r->kind) {
 	case RULE_SHOOT_INFO: {
@@ -208,7 +261,8 @@ static bool rule_matches(const struct detect_rule *r, const struct provider_sign
 		    !json_object_is_type(p, json_type_string) || strcmp(json_object_get_string(p), r->value))
 			return false;
 		if (ev)
-			strbuf_addf(ev, "ConfigMap kube-system/shoot-info has provider \"%s\" (Gardener shoot)", r->value);
+			strbuf_addf(ev, "ConfigMap kube-system/shoot-info has provider \"%s\" (Gardener shoot)",
+				    r->value);
 		return true;
 	}
 	case RULE_OPENSHIFT:
@@ -230,7 +284,7 @@ static bool rule_matches(const struct detect_rule *r, const struct provider_sign
 		if (!node)
 			return false;
 		if (ev) {
-			v = node_str(node, "metadata", "name");
+			const char *v = node_str(node, "metadata", "name");
 			if (r->kind == RULE_LABEL)
 				strbuf_addf(ev, "node %s has label %s", v ? v : "?", r->value);
 			else
@@ -268,7 +322,8 @@ const struct provider *provider_detect(const struct provider_signals *s, struct 
 		if (evidence) {
 			strbuf_addstr(evidence, why.buf);
 			if (rules[i].weak)
-				strbuf_addf(evidence, "; assumed %s (a self-managed cluster would look the same)", p->name);
+				strbuf_addf(evidence, "; assumed %s (a self-managed cluster would look the same)",
+					    p->name);
 		}
 		strbuf_release(&why);
 		return p;
@@ -357,49 +412,80 @@ size_t provider_issues_for(const struct provider *p, int major, int minor, const
 	return n;
 }
 
+const struct provider_step *provider_era_step(const struct provider_era *e, unsigned kinds)
+{
+	for (size_t i = 0; e && i < e->n_steps; i++)
+		if (e->steps[i].kinds & kinds)
+			return &e->steps[i];
+	return NULL;
+}
+
 /* ---- in-tree provisioners (providers.md §1.2) ----------------------------- */
 
 #define NO_SNAP_NOTE "migrated or not, PVs provisioned by it have no spec.csi and cannot be snapshotted"
 
 static const struct provider_intree intree[] = {
-	{.provisioner = "kubernetes.io/aws-ebs", .csi_driver = "ebs.csi.aws.com", .migration_ga = {1, 25},
-	 .removed = {1, 27}, .note = NO_SNAP_NOTE,
-	 .source = "KEP-1487; https://github.com/kubernetes/kubernetes/pull/115838 (removed 1.27); EKS doc: "
-		   "\"Kubernetes doesn't support snapshots of volumes being served via CSI migration\""},
-	{.provisioner = "kubernetes.io/gce-pd", .csi_driver = "pd.csi.storage.gke.io", .migration_ga = {1, 25},
-	 .removed = {1, 28}, .note = NO_SNAP_NOTE,
-	 .source = "KEP-1488; https://github.com/kubernetes/kubernetes/pull/117055 (removed 1.28); GKE doc: \"The "
-		   "in-tree Persistent Disk driver does not support snapshots.\""},
-	{.provisioner = "kubernetes.io/azure-disk", .csi_driver = "disk.csi.azure.com", .migration_ga = {1, 24},
-	 .removed = {1, 27}, .note = NO_SNAP_NOTE,
-	 .source = "KEP-1490; https://github.com/kubernetes/kubernetes/pull/116301 (removed 1.27)"},
-	{.provisioner = "kubernetes.io/azure-file", .csi_driver = "file.csi.azure.com", .migration_ga = {1, 26},
-	 .removed = {1, 30}, .note = NO_SNAP_NOTE,
-	 .source = "KEP-1885; https://github.com/kubernetes/kubernetes/pull/122576 (removed 1.30)"},
-	{.provisioner = "kubernetes.io/cinder", .csi_driver = "cinder.csi.openstack.org", .migration_ga = {1, 24},
-	 .removed = {1, 26}, .note = NO_SNAP_NOTE,
-	 .source = "KEP-1489; https://github.com/kubernetes/kubernetes/pull/67782 (removed 1.26)"},
-	{.provisioner = "kubernetes.io/vsphere-volume", .csi_driver = "csi.vsphere.vmware.com", .migration_ga = {1, 26},
-	 .note = NO_SNAP_NOTE "; in-tree removal release UNCONFIRMED (cloud provider removed in 1.30, k/k#124794)",
-	 .source = "KEP-1491; https://github.com/kubernetes/kubernetes/pull/124794"},
-	{.provisioner = "kubernetes.io/portworx-volume", .csi_driver = "pxd.portworx.com", .migration_ga = {1, 33},
-	 .note = NO_SNAP_NOTE "; migration off by default until GA",
-	 .source = "kubernetes/enhancements keps/sig-storage/2589-csi-migration-portworx/kep.yaml"},
-	{.provisioner = "kubernetes.io/rbd", .csi_driver = "rbd.csi.ceph.com", .removed = {1, 31},
-	 .note = NO_SNAP_NOTE "; migration deprecated (k/k#118303), plugin removed in 1.31",
-	 .source = "KEP-2923; kubernetes/csi-translation-lib commit 6844d9f (v0.31.0)"},
-	/* Non-CSI provisioners of local distributions: nothing to migrate to. */
-	{.provisioner = "rancher.io/local-path", .note = "local-path-provisioner (k3s, kind) is not CSI: no snapshots",
-	 .source = "https://github.com/rancher/local-path-provisioner/issues/431; kubernetes-sigs/kind "
-		   "pkg/build/nodeimage/const_storage.go"},
-	{.provisioner = "k8s.io/minikube-hostpath",
-	 .note = "minikube's default hostpath provisioner is not CSI: use the csi-hostpath-driver addon",
-	 .source = "https://minikube.sigs.k8s.io/docs/tutorials/volume_snapshots_and_csi/"},
-	{.provisioner = "openebs.io/local", .note = "OpenEBS LocalPV Hostpath/Device is not CSI: no snapshots",
-	 .source = "https://openebs.io/docs (LocalPV Hostpath)"},
-	{.provisioner = "kubernetes.io/no-provisioner",
-	 .note = "static local PVs: no CSI driver, no snapshots (name standard; source UNCONFIRMED in providers.md)",
-	 .source = "providers.md §1.2 (UNCONFIRMED)"},
+    {.provisioner = "kubernetes.io/aws-ebs",
+     .csi_driver = "ebs.csi.aws.com",
+     .migration_ga = {1, 25},
+     .removed = {1, 27},
+     .note = NO_SNAP_NOTE,
+     .source = "KEP-1487; https://github.com/kubernetes/kubernetes/pull/115838 (removed 1.27); EKS doc: "
+	       "\"Kubernetes doesn't support snapshots of volumes being served via CSI migration\""},
+    {.provisioner = "kubernetes.io/gce-pd",
+     .csi_driver = "pd.csi.storage.gke.io",
+     .migration_ga = {1, 25},
+     .removed = {1, 28},
+     .note = NO_SNAP_NOTE,
+     .source = "KEP-1488; https://github.com/kubernetes/kubernetes/pull/117055 (removed 1.28); GKE doc: \"The "
+	       "in-tree Persistent Disk driver does not support snapshots.\""},
+    {.provisioner = "kubernetes.io/azure-disk",
+     .csi_driver = "disk.csi.azure.com",
+     .migration_ga = {1, 24},
+     .removed = {1, 27},
+     .note = NO_SNAP_NOTE,
+     .source = "KEP-1490; https://github.com/kubernetes/kubernetes/pull/116301 (removed 1.27)"},
+    {.provisioner = "kubernetes.io/azure-file",
+     .csi_driver = "file.csi.azure.com",
+     .migration_ga = {1, 26},
+     .removed = {1, 30},
+     .note = NO_SNAP_NOTE,
+     .source = "KEP-1885; https://github.com/kubernetes/kubernetes/pull/122576 (removed 1.30)"},
+    {.provisioner = "kubernetes.io/cinder",
+     .csi_driver = "cinder.csi.openstack.org",
+     .migration_ga = {1, 24},
+     .removed = {1, 26},
+     .note = NO_SNAP_NOTE,
+     .source = "KEP-1489; https://github.com/kubernetes/kubernetes/pull/67782 (removed 1.26)"},
+    {.provisioner = "kubernetes.io/vsphere-volume",
+     .csi_driver = "csi.vsphere.vmware.com",
+     .migration_ga = {1, 26},
+     .note = NO_SNAP_NOTE "; in-tree removal release UNCONFIRMED (cloud provider removed in 1.30, k/k#124794)",
+     .source = "KEP-1491; https://github.com/kubernetes/kubernetes/pull/124794"},
+    {.provisioner = "kubernetes.io/portworx-volume",
+     .csi_driver = "pxd.portworx.com",
+     .migration_ga = {1, 33},
+     .note = NO_SNAP_NOTE "; migration off by default until GA",
+     .source = "kubernetes/enhancements keps/sig-storage/2589-csi-migration-portworx/kep.yaml"},
+    {.provisioner = "kubernetes.io/rbd",
+     .csi_driver = "rbd.csi.ceph.com",
+     .removed = {1, 31},
+     .note = NO_SNAP_NOTE "; migration deprecated (k/k#118303), plugin removed in 1.31",
+     .source = "KEP-2923; kubernetes/csi-translation-lib commit 6844d9f (v0.31.0)"},
+    /* Non-CSI provisioners of local distributions: nothing to migrate to. */
+    {.provisioner = "rancher.io/local-path",
+     .note = "local-path-provisioner (k3s, kind) is not CSI: no snapshots",
+     .source = "https://github.com/rancher/local-path-provisioner/issues/431; kubernetes-sigs/kind "
+	       "pkg/build/nodeimage/const_storage.go"},
+    {.provisioner = "k8s.io/minikube-hostpath",
+     .note = "minikube's default hostpath provisioner is not CSI: use the csi-hostpath-driver addon",
+     .source = "https://minikube.sigs.k8s.io/docs/tutorials/volume_snapshots_and_csi/"},
+    {.provisioner = "openebs.io/local",
+     .note = "OpenEBS LocalPV Hostpath/Device is not CSI: no snapshots",
+     .source = "https://openebs.io/docs (LocalPV Hostpath)"},
+    {.provisioner = "kubernetes.io/no-provisioner",
+     .note = "static local PVs: no CSI driver, no snapshots (name standard; source UNCONFIRMED in providers.md)",
+     .source = "providers.md §1.2 (UNCONFIRMED)"},
 };
 
 const struct provider_intree *provider_driver_for_intree(const char *provisioner)
@@ -413,44 +499,76 @@ const struct provider_intree *provider_driver_for_intree(const char *provisioner
 /* ---- drivers not owned by a provider row (providers.md §1.1) --------------- */
 
 static const struct provider_driver third_party[] = {
-	{.name = "hostpath.csi.k8s.io", .what = "CSI hostpath (test/demo)", .snapshots = true,
-	 .source = "https://github.com/kubernetes-csi/csi-driver-host-path"},
-	{.name = "driver.longhorn.io", .what = "Longhorn", .snapshots = true,
-	 .note = "Longhorn does not ship the snapshot controller or CRDs",
-	 .source = "https://longhorn.io/docs/ (enable-csi-snapshot-support)"},
-	{.name = "rbd.csi.ceph.com", .what = "Ceph RBD (ceph-csi)", .snapshots = true,
-	 .source = "https://rook.io/docs/rook/v1.9/Storage-Configuration/Ceph-CSI/ceph-csi-snapshot/"},
-	{.name = "rook-ceph.rbd.csi.ceph.com", .what = "Rook Ceph RBD", .snapshots = true,
-	 .note = "name is <operator-namespace>.rbd.csi.ceph.com",
-	 .source = "https://github.com/rook/rook/blob/master/deploy/examples/csi/rbd/snapshotclass.yaml"},
-	{.name = "cephfs.csi.ceph.com", .what = "CephFS (ceph-csi)", .snapshots = true,
-	 .source = "https://github.com/rook/rook/blob/master/deploy/examples/csi/cephfs/snapshotclass.yaml"},
-	{.name = "rook-ceph.cephfs.csi.ceph.com", .what = "Rook CephFS", .snapshots = true,
-	 .source = "https://github.com/rook/rook/blob/master/deploy/examples/csi/cephfs/snapshotclass.yaml"},
-	{.name = "openshift-storage.rbd.csi.ceph.com", .what = "OpenShift Data Foundation RBD", .snapshots = true,
-	 .source = "docs.redhat.com OCP 4.7 \"About the CSI Snapshot Controller Operator\""},
-	{.name = "zfs.csi.openebs.io", .what = "OpenEBS LocalPV ZFS", .snapshots = true,
-	 .source = "https://openebs.io/docs (zfs-snapshot)"},
-	{.name = "local.csi.openebs.io", .what = "OpenEBS LocalPV LVM", .snapshots = true,
-	 .note = "restore/clone from snapshot not supported (velero#7044 discussion)",
-	 .source = "https://github.com/vmware-tanzu/velero/issues/7044"},
-	{.name = "io.openebs.csi-mayastor", .what = "OpenEBS Replicated PV Mayastor", .snapshots = true,
-	 .source = "https://openebs.io/docs (replicated-pv-mayastor volume-snapshots)"},
-	{.name = "pxd.portworx.com", .what = "Portworx", .snapshots = true,
-	 .note = "the operator installs a snapshot controller when csi.installSnapshotController is true",
-	 .source = "https://docs.portworx.com (csi/dataprotection)"},
-	{.name = "csi.vsphere.vmware.com", .what = "vSphere CSI", .snapshots = true,
-	 .note = "GA in vSphere CSI 2.5, block volumes only, needs vCenter and ESXi 7.0 U3+",
-	 .source = "https://github.com/kubernetes-sigs/vsphere-csi-driver/issues/1403"},
-	{.name = "cinder.csi.openstack.org", .what = "OpenStack Cinder", .snapshots = true,
-	 .source = "https://github.com/gardener/gardener-extension-provider-openstack/pull/1319"},
-	{.name = "nfs.manila.csi.openstack.org", .what = "OpenStack Manila (NFS)", .snapshots = true,
-	 .source = "gardener-extension-provider-openstack docs/usage/usage.md (VSClass csi-manila-nfs)"},
-	{.name = "manila.csi.openstack.org", .what = "OpenStack Manila (OpenShift)", .snapshots = true,
-	 .source = "openshift/csi-operator assets/overlays/*/base/volumesnapshotclass*.yaml (csi-manila-standard)"},
-	{.name = "linodebs.csi.linode.com", .what = "Linode Block Storage", .snapshots = false,
-	 .note = "\"The Linode API does not support block storage volume snapshots\"",
-	 .source = "https://github.com/linode/linode-blockstorage-csi-driver/blob/main/internal/driver/errors.go"},
+    {.name = "hostpath.csi.k8s.io",
+     .what = "CSI hostpath (test/demo)",
+     .snapshots = true,
+     .source = "https://github.com/kubernetes-csi/csi-driver-host-path"},
+    {.name = "driver.longhorn.io",
+     .what = "Longhorn",
+     .snapshots = true,
+     .note = "Longhorn does not ship the snapshot controller or CRDs",
+     .source = "https://longhorn.io/docs/ (enable-csi-snapshot-support)"},
+    {.name = "rbd.csi.ceph.com",
+     .what = "Ceph RBD (ceph-csi)",
+     .snapshots = true,
+     .source = "https://rook.io/docs/rook/v1.9/Storage-Configuration/Ceph-CSI/ceph-csi-snapshot/"},
+    {.name = "rook-ceph.rbd.csi.ceph.com",
+     .what = "Rook Ceph RBD",
+     .snapshots = true,
+     .note = "name is <operator-namespace>.rbd.csi.ceph.com",
+     .source = "https://github.com/rook/rook/blob/master/deploy/examples/csi/rbd/snapshotclass.yaml"},
+    {.name = "cephfs.csi.ceph.com",
+     .what = "CephFS (ceph-csi)",
+     .snapshots = true,
+     .source = "https://github.com/rook/rook/blob/master/deploy/examples/csi/cephfs/snapshotclass.yaml"},
+    {.name = "rook-ceph.cephfs.csi.ceph.com",
+     .what = "Rook CephFS",
+     .snapshots = true,
+     .source = "https://github.com/rook/rook/blob/master/deploy/examples/csi/cephfs/snapshotclass.yaml"},
+    {.name = "openshift-storage.rbd.csi.ceph.com",
+     .what = "OpenShift Data Foundation RBD",
+     .snapshots = true,
+     .source = "docs.redhat.com OCP 4.7 \"About the CSI Snapshot Controller Operator\""},
+    {.name = "zfs.csi.openebs.io",
+     .what = "OpenEBS LocalPV ZFS",
+     .snapshots = true,
+     .source = "https://openebs.io/docs (zfs-snapshot)"},
+    {.name = "local.csi.openebs.io",
+     .what = "OpenEBS LocalPV LVM",
+     .snapshots = true,
+     .note = "restore/clone from snapshot not supported (velero#7044 discussion)",
+     .source = "https://github.com/vmware-tanzu/velero/issues/7044"},
+    {.name = "io.openebs.csi-mayastor",
+     .what = "OpenEBS Replicated PV Mayastor",
+     .snapshots = true,
+     .source = "https://openebs.io/docs (replicated-pv-mayastor volume-snapshots)"},
+    {.name = "pxd.portworx.com",
+     .what = "Portworx",
+     .snapshots = true,
+     .note = "the operator installs a snapshot controller when csi.installSnapshotController is true",
+     .source = "https://docs.portworx.com (csi/dataprotection)"},
+    {.name = "csi.vsphere.vmware.com",
+     .what = "vSphere CSI",
+     .snapshots = true,
+     .note = "GA in vSphere CSI 2.5, block volumes only, needs vCenter and ESXi 7.0 U3+",
+     .source = "https://github.com/kubernetes-sigs/vsphere-csi-driver/issues/1403"},
+    {.name = "cinder.csi.openstack.org",
+     .what = "OpenStack Cinder",
+     .snapshots = true,
+     .source = "https://github.com/gardener/gardener-extension-provider-openstack/pull/1319"},
+    {.name = "nfs.manila.csi.openstack.org",
+     .what = "OpenStack Manila (NFS)",
+     .snapshots = true,
+     .source = "gardener-extension-provider-openstack docs/usage/usage.md (VSClass csi-manila-nfs)"},
+    {.name = "manila.csi.openstack.org",
+     .what = "OpenStack Manila (OpenShift)",
+     .snapshots = true,
+     .source = "openshift/csi-operator assets/overlays/*/base/volumesnapshotclass*.yaml (csi-manila-standard)"},
+    {.name = "linodebs.csi.linode.com",
+     .what = "Linode Block Storage",
+     .snapshots = false,
+     .note = "\"The Linode API does not support block storage volume snapshots\"",
+     .source = "https://github.com/linode/linode-blockstorage-csi-driver/blob/main/internal/driver/errors.go"},
 };
 
 const struct provider_driver *provider_find_driver(const char *name)

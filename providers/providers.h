@@ -36,14 +36,14 @@ enum provider_tristate {
 /* Gathered by doctor; every member may be NULL/0/false when not read. All
  * pointers are borrowed for the duration of the call. */
 struct provider_signals {
-	const char *git_version; /* /version gitVersion, "v1.31.4-gke.1256000" */
-	int major, minor;        /* /version major/minor; 0 = parse git_version */
-	json_object *nodes;      /* json array of Node objects (spec.providerID, metadata.labels) */
-	json_object *shoot_info; /* data of ConfigMap kube-system/shoot-info (object), or NULL */
+	const char *git_version;	/* /version gitVersion, "v1.31.4-gke.1256000" */
+	int major, minor;		/* /version major/minor; 0 = parse git_version */
+	json_object *nodes;		/* json array of Node objects (spec.providerID, metadata.labels) */
+	json_object *shoot_info;	/* data of ConfigMap kube-system/shoot-info (object), or NULL */
 	const char *const *csi_drivers; /* CSIDriver names */
 	size_t n_csi_drivers;
-	json_object *storage_classes; /* json array of StorageClass objects (weak signals), or NULL */
-	bool openshift_api;           /* group config.openshift.io is served */
+	json_object *storage_classes;  /* json array of StorageClass objects (weak signals), or NULL */
+	bool openshift_api;	       /* group config.openshift.io is served */
 	const char *openshift_version; /* ClusterVersion "version" status.desired.version, "4.16.3", or NULL */
 };
 
@@ -51,10 +51,10 @@ struct provider_signals {
 
 /* A CSI driver a provider ships or documents. */
 struct provider_driver {
-	const char *name;     /* CSIDriver name, "disk.csi.azure.com" */
-	const char *what;     /* "Azure Disk" */
-	bool snapshots;       /* driver implements CREATE_DELETE_SNAPSHOT */
-	const char *note;     /* limits, e.g. "block volumes only"; or NULL */
+	const char *name; /* CSIDriver name, "disk.csi.azure.com" */
+	const char *what; /* "Azure Disk" */
+	bool snapshots;	  /* driver implements CREATE_DELETE_SNAPSHOT */
+	const char *note; /* limits, e.g. "block volumes only"; or NULL */
 	const char *source;
 };
 
@@ -63,31 +63,43 @@ struct provider_driver {
  * and the snapshot controller refuses them ("snapshotting non-CSI volumes is
  * not supported"): snapshots never work for them, whatever the CSI driver. */
 struct provider_intree {
-	const char *provisioner;   /* "kubernetes.io/azure-disk" */
-	const char *csi_driver;    /* "disk.csi.azure.com", NULL when there is none */
+	const char *provisioner;	   /* "kubernetes.io/azure-disk" */
+	const char *csi_driver;		   /* "disk.csi.azure.com", NULL when there is none */
 	struct provider_kver migration_ga; /* CSI migration GA, {0,0} when none */
-	struct provider_kver removed;      /* in-tree code removed, {0,0} when not (or unconfirmed) */
-	bool snapshots;            /* always false: kept so callers need not special-case */
+	struct provider_kver removed;	   /* in-tree code removed, {0,0} when not (or unconfirmed) */
+	bool snapshots;			   /* always false: kept so callers need not special-case */
 	const char *note;
 	const char *source;
 };
 
 /* Where the snapshot controller runs. */
 enum provider_controller {
-	PROVIDER_CTRL_NONE = 0,  /* not provided: the user installs CRDs + controller */
+	PROVIDER_CTRL_NONE = 0,	  /* not provided: the user installs CRDs + controller */
 	PROVIDER_CTRL_IN_CLUSTER, /* preinstalled and visible in the cluster */
-	PROVIDER_CTRL_HIDDEN,    /* managed outside the cluster (Gardener seed, GKE):
-				  * no controller Pod is visible and that is not a failure */
-	PROVIDER_CTRL_ADDON,     /* a provider add-on the user enables (EKS, minikube) */
-	PROVIDER_CTRL_UNKNOWN,   /* the fact sheet could not confirm */
+	PROVIDER_CTRL_HIDDEN,	  /* managed outside the cluster (Gardener seed, GKE):
+				   * no controller Pod is visible and that is not a failure */
+	PROVIDER_CTRL_ADDON,	  /* a provider add-on the user enables (EKS, minikube) */
+	PROVIDER_CTRL_UNKNOWN,	  /* the fact sheet could not confirm */
 };
 
 /* How well snapshots work in an era. */
 enum provider_support {
 	PROVIDER_SNAP_UNSUPPORTED = 0, /* no CSI snapshots on this version */
-	PROVIDER_SNAP_BROKEN,          /* CSI present, a known issue breaks snapshots */
-	PROVIDER_SNAP_SETUP,           /* possible after the setup steps */
-	PROVIDER_SNAP_READY,           /* works out of the box (a class may still be needed) */
+	PROVIDER_SNAP_BROKEN,	       /* CSI present, a known issue breaks snapshots */
+	PROVIDER_SNAP_SETUP,	       /* possible after the setup steps */
+	PROVIDER_SNAP_READY,	       /* works out of the box (a class may still be needed) */
+};
+
+/* What a setup step provides (bits), so a check can offer the step for the
+ * piece it found missing (provider_era_step). */
+enum provider_step_kind {
+	PROVIDER_STEP_CRDS = 1 << 0,	       /* the VolumeSnapshot CRDs */
+	PROVIDER_STEP_CONTROLLER = 1 << 1,     /* the snapshot controller */
+	PROVIDER_STEP_DRIVER = 1 << 2,	       /* a CSI driver with snapshot support */
+	PROVIDER_STEP_STORAGE_CLASS = 1 << 3,  /* a CSI StorageClass */
+	PROVIDER_STEP_SNAPSHOT_CLASS = 1 << 4, /* a VolumeSnapshotClass */
+	PROVIDER_STEP_UPGRADE = 1 << 5,	       /* upgrade the cluster or the provider's components */
+	PROVIDER_STEP_CHECK = 1 << 6,	       /* nothing to install: verify what the provider manages */
 };
 
 /* One setup step: the exact command (or manifest fragment) and how to verify. */
@@ -96,19 +108,20 @@ struct provider_step {
 	const char *command; /* shell command(s) or a YAML fragment; placeholders in <angle brackets> */
 	const char *verify;  /* a command whose output shows the step worked, or NULL */
 	const char *source;
+	unsigned kinds; /* enum provider_step_kind bits */
 };
 
 /* The facts for a Kubernetes version range of one provider. */
 struct provider_era {
 	struct provider_kver from, to; /* inclusive; to {0,0} = open-ended */
 	enum provider_support support;
-	const char *summary;           /* the advice of its time, one or two sentences */
+	const char *summary; /* the advice of its time, one or two sentences */
 	enum provider_tristate crds_preinstalled;
 	enum provider_controller controller;
-	const char *controller_where;  /* "seed: Deployment csi-snapshot-controller", or NULL */
+	const char *controller_where;	    /* "seed: Deployment csi-snapshot-controller", or NULL */
 	const char *default_storage_class;  /* name the provider ships, or NULL */
 	const char *default_snapshot_class; /* name the provider ships, or NULL */
-	const char *default_class_note;     /* e.g. "since provider-aws v1.12.0", or NULL */
+	const char *default_class_note;	    /* e.g. "since provider-aws v1.12.0", or NULL */
 	const struct provider_step *steps;
 	size_t n_steps;
 	const char *source;
@@ -124,31 +137,31 @@ enum provider_severity {
  * came with a provider component (a Gardener extension), fixed_in names it and
  * fixed_k8s stays {0,0}. */
 struct provider_issue {
-	const char *id;        /* "gardener-extension-provider-aws#75" */
+	const char *id; /* "gardener-extension-provider-aws#75" */
 	const char *title;
 	enum provider_severity severity;
 	struct provider_kver affected_from, affected_to; /* inclusive; to {0,0} = open */
-	struct provider_kver fixed_k8s; /* first Kubernetes version without it, or {0,0} */
-	const char *fixed_in;  /* "gardener-extension-provider-aws v1.7.0 (2020-05-07)", or NULL */
+	struct provider_kver fixed_k8s;			 /* first Kubernetes version without it, or {0,0} */
+	const char *fixed_in; /* "gardener-extension-provider-aws v1.7.0 (2020-05-07)", or NULL */
 	const char *remediation;
 	const char *source;
 	bool unconfirmed;
 };
 
 struct provider {
-	const char *id;        /* "gardener-aws" */
-	const char *name;      /* "Gardener on AWS" */
-	const char *summary;   /* one line for --provider help */
-	const struct provider_driver *drivers; /* CSI drivers, snapshot-capable first */
+	const char *id;			       /* "gardener-aws" */
+	const char *name;		       /* "Gardener on AWS" */
+	const char *summary;		       /* one line for --provider help */
+	const struct provider_driver *drivers; /* CSI drivers, snapshot-capable first; may be NULL */
 	size_t n_drivers;
-	const char *const *intree; /* in-tree/non-CSI provisioners seen there, NULL-terminated */
+	const char *const *intree;	  /* in-tree/non-CSI provisioners seen there, NULL-terminated; may be NULL */
 	struct provider_kver min_version; /* minimum for VolumeSnapshots, {0,0} = unknown */
 	const char *min_version_source;
 	const struct provider_era *eras; /* ascending, non-overlapping */
 	size_t n_eras;
 	const struct provider_issue *issues;
 	size_t n_issues;
-	const char *const *docs; /* documentation links, NULL-terminated */
+	const char *const *docs; /* documentation links, NULL-terminated; may be NULL */
 };
 
 /* ---- queries (all pure) --------------------------------------------------- */
@@ -187,6 +200,10 @@ const struct provider_era *provider_era_for(const struct provider *p, int major,
 size_t provider_issues_for(const struct provider *p, int major, int minor, const struct provider_issue **out,
 			   size_t max);
 
+/* The first step of e providing any of kinds (enum provider_step_kind bits),
+ * or NULL. */
+const struct provider_step *provider_era_step(const struct provider_era *e, unsigned kinds);
+
 /* In-tree/non-CSI provisioner lookup ("kubernetes.io/gce-pd" ->
  * pd.csi.storage.gke.io, no snapshots); NULL when provisioner is not a known
  * non-CSI one (it may then be a CSI driver). */
@@ -200,8 +217,8 @@ const struct provider_driver *provider_find_driver(const char *name);
 enum provider_tristate provider_is_known_snapshot_driver(const char *name);
 
 /* Names for output. */
-const char *provider_support_name(enum provider_support s);    /* "unsupported", "broken", "setup", "ready" */
+const char *provider_support_name(enum provider_support s);	  /* "unsupported", "broken", "setup", "ready" */
 const char *provider_controller_name(enum provider_controller c); /* "none", "in-cluster", "hidden", ... */
-const char *provider_severity_name(enum provider_severity s);  /* "info", "warning", "blocker" */
+const char *provider_severity_name(enum provider_severity s);	  /* "info", "warning", "blocker" */
 
 #endif

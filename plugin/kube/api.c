@@ -35,8 +35,8 @@ int kube_get(struct kube_client *c, const char *path, json_object **out, struct 
 	return http_json(c, "GET", path, NULL, NULL, out, err);
 }
 
-int kube_create(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags,
-		json_object **out, struct kube_error *err)
+int kube_create(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags, json_object **out,
+		struct kube_error *err)
 {
 	char *p = with_flags(collection_path, flags);
 	int rc = http_json(c, "POST", p, obj, "application/json", out, err);

@@ -276,7 +276,28 @@ static char **build_argv(const struct kube_exec_config *ex)
 	return argv;
 }
 
-static int spawn_plugin(const struct kube_config *cfg, bool interactive, int out_fd, pid_t *pid)
+/* The executable for command: itself when it has a slash, else the first
+ * PATH entry holding it. Resolved here rather than by posix_spawnp so "not
+ * installed" is told apart from "exited 127" however spawn is implemented. */
+static char *find_command(const char *command)
+{
+	if (strchr(command, '/'))
+		return access(command, X_OK) == 0 ? xstrdup(command) : NULL;
+	const char *path = getenv("PATH");
+	char *copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	char *save = NULL, *found = NULL;
+	for (char *dir = strtok_r(copy, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+		char *cand = xasprintf("%s/%s", dir, command);
+		if (access(cand, X_OK) == 0)
+			found = cand;
+		else
+			free(cand);
+	}
+	free(copy);
+	return found;
+}
+
+static int spawn_plugin(const struct kube_config *cfg, const char *exe, bool interactive, int out_fd, pid_t *pid)
 {
 	posix_spawn_file_actions_t fa;
 	char *info = exec_info(cfg, interactive);
@@ -289,7 +310,7 @@ static int spawn_plugin(const struct kube_config *cfg, bool interactive, int out
 		posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_adddup2(&fa, out_fd, STDOUT_FILENO);
 	posix_spawn_file_actions_addclose(&fa, out_fd);
-	rc = posix_spawnp(pid, cfg->exec->command, &fa, NULL, argv, envp);
+	rc = posix_spawn(pid, exe, &fa, NULL, argv, envp);
 	posix_spawn_file_actions_destroy(&fa);
 	free(argv);
 	free(envp);
@@ -345,6 +366,11 @@ static void not_found_error(const struct kube_config *cfg, const char *what, str
 
 static int check_status(const struct kube_config *cfg, int status, struct kube_error *err)
 {
+	if (status < 0) {
+		kube_error_set(err, KUBE_ERR_CREDENTIALS, 0, NULL, NULL, "exec plugin \"%s\": cannot wait for it: %s",
+			       plugin_name(cfg), strerror(errno));
+		return -1;
+	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 127) {
@@ -369,7 +395,13 @@ static int run_plugin(const struct kube_config *cfg, struct strbuf *out, struct 
 	pid_t pid;
 	if (decide_interactive(cfg, &interactive, err) < 0)
 		return -1;
+	char *exe = find_command(cfg->exec->command);
+	if (!exe) {
+		not_found_error(cfg, "was not found", err);
+		return -1;
+	}
 	if (pipe(fds) < 0) {
+		free(exe);
 		kube_error_set(err, KUBE_ERR_CREDENTIALS, 0, NULL, NULL, "exec plugin \"%s\": cannot create a pipe: %s",
 			       plugin_name(cfg), strerror(errno));
 		return -1;
@@ -377,7 +409,8 @@ static int run_plugin(const struct kube_config *cfg, struct strbuf *out, struct 
 	/* Other children must not inherit the pipe, or EOF would never come. */
 	fcntl(fds[0], F_SETFD, FD_CLOEXEC);
 	fcntl(fds[1], F_SETFD, FD_CLOEXEC);
-	int rc = spawn_plugin(cfg, interactive, fds[1], &pid);
+	int rc = spawn_plugin(cfg, exe, interactive, fds[1], &pid);
+	free(exe);
 	close(fds[1]);
 	if (rc != 0) {
 		close(fds[0]);
@@ -429,8 +462,8 @@ static int check_header(const struct kube_config *cfg, json_object *obj, struct 
 
 /* Parses and checks the plugin's output as client-go does; the output itself
  * never goes into a message because it may hold a token. */
-static int parse_credential(const struct kube_config *cfg, const struct strbuf *outb,
-			    struct kube_exec_credential *cred, struct kube_error *err)
+static int parse_credential(const struct kube_config *cfg, const struct strbuf *outb, struct kube_exec_credential *cred,
+			    struct kube_error *err)
 {
 	int rc = -1;
 	json_object *obj = jparse(outb->buf, outb->len);

@@ -49,7 +49,8 @@ int kube_server_version(struct kube_client *c, struct kube_version *out, struct 
 	version_from_git(out->git_version, &out->major, &out->minor);
 	json_object_put(v);
 	if (out->major < 0 || out->minor < 0) {
-		kube_error_set(err, KUBE_ERR_PROTOCOL, 200, NULL, NULL, "the server's /version has no readable version");
+		kube_error_set(err, KUBE_ERR_PROTOCOL, 200, NULL, NULL,
+			       "the server's /version has no readable version");
 		kube_version_clear(out);
 		return -1;
 	}
@@ -69,8 +70,7 @@ static void push_unique(struct strlist *l, const char *s)
 		strlist_push(l, s);
 }
 
-int kube_group_versions(struct kube_client *c, const char *group, char ***versions, size_t *n,
-			struct kube_error *err)
+int kube_group_versions(struct kube_client *c, const char *group, char ***versions, size_t *n, struct kube_error *err)
 {
 	struct strlist l = STRLIST_INIT;
 	json_object *g = NULL;
@@ -82,8 +82,7 @@ int kube_group_versions(struct kube_client *c, const char *group, char ***versio
 	free(path);
 	if (rc < 0) {
 		/* Text 404 (the usual) or a JSON one: the group is simply not there. */
-		if (err->http_code == 404 &&
-		    (err->kind == KUBE_ERR_NOT_INSTALLED || err->kind == KUBE_ERR_API)) {
+		if (err->http_code == 404 && (err->kind == KUBE_ERR_NOT_INSTALLED || err->kind == KUBE_ERR_API)) {
 			kube_error_clear(err);
 			return 0;
 		}

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,12 +41,13 @@ struct kube_client {
 	const struct kube_config *cfg;
 	struct kube_client_options opts;
 	char *user_agent;
-	char *base_url;              /* server URL without a trailing slash (host swapped for tls_server_name) */
+	char *base_url;		       /* server URL without a trailing slash (host swapped for tls_server_name) */
 	struct curl_slist *connect_to; /* tls_server_name: connect to the real host, verify the given name */
-	char *host_header;           /* the real host for the Host header when connect_to is used */
+	char *host_header;	       /* the real host for the Host header when connect_to is used */
 	CURLM *multi;
 	CURL *easy;
 	bool easy_busy;
+	int depth; /* http_run calls under way (callbacks may nest them) */
 };
 
 int64_t http_now_ms(void)
@@ -88,25 +90,25 @@ static const char *status_text(long code)
 		long code;
 		const char *text;
 	} t[] = {
-		{200, "OK"},
-		{201, "Created"},
-		{202, "Accepted"},
-		{204, "No Content"},
-		{304, "Not Modified"},
-		{400, "Bad Request"},
-		{401, "Unauthorized"},
-		{403, "Forbidden"},
-		{404, "Not Found"},
-		{405, "Method Not Allowed"},
-		{409, "Conflict"},
-		{410, "Gone"},
-		{415, "Unsupported Media Type"},
-		{422, "Unprocessable Entity"},
-		{429, "Too Many Requests"},
-		{500, "Internal Server Error"},
-		{502, "Bad Gateway"},
-		{503, "Service Unavailable"},
-		{504, "Gateway Timeout"},
+	    {200, "OK"},
+	    {201, "Created"},
+	    {202, "Accepted"},
+	    {204, "No Content"},
+	    {304, "Not Modified"},
+	    {400, "Bad Request"},
+	    {401, "Unauthorized"},
+	    {403, "Forbidden"},
+	    {404, "Not Found"},
+	    {405, "Method Not Allowed"},
+	    {409, "Conflict"},
+	    {410, "Gone"},
+	    {415, "Unsupported Media Type"},
+	    {422, "Unprocessable Entity"},
+	    {429, "Too Many Requests"},
+	    {500, "Internal Server Error"},
+	    {502, "Bad Gateway"},
+	    {503, "Service Unavailable"},
+	    {504, "Gateway Timeout"},
 	};
 	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
 		if (t[i].code == code)
@@ -132,6 +134,8 @@ static void log_request(const struct kube_client *c, const struct http_xfer *x)
 	vlog(c, "%s %s", x->method, x->url);
 	vlog(c, "Request Headers:");
 	for (const struct curl_slist *h = x->headers; h; h = h->next) {
+		if (h->data[strlen(h->data) - 1] == ':')
+			continue; /* a header we remove, not send */
 		if (!strncasecmp(h->data, "Authorization:", 14))
 			vlog(c, "    Authorization: Bearer <masked>");
 		else
@@ -178,8 +182,7 @@ static int setup_server_name(struct kube_client *c, struct kube_error *err)
 	char *host = NULL, *port = NULL, *url = NULL;
 	int rc = -1;
 
-	if (curl_url_set(u, CURLUPART_URL, cfg->server, 0) ||
-	    curl_url_get(u, CURLUPART_HOST, &host, 0) ||
+	if (curl_url_set(u, CURLUPART_URL, cfg->server, 0) || curl_url_get(u, CURLUPART_HOST, &host, 0) ||
 	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ||
 	    curl_url_set(u, CURLUPART_HOST, cfg->tls_server_name, 0) || curl_url_get(u, CURLUPART_URL, &url, 0)) {
 		kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, "check the cluster's server and tls-server-name",
@@ -658,6 +661,23 @@ static void collect(struct kube_client *c)
 	}
 }
 
+/* True when the loop has work to do before waiting: a transfer due to start,
+ * or every transfer done. A retry scheduled for later is waited for. */
+static bool ready(struct http_xfer **xs, size_t n)
+{
+	int64_t now = http_now_ms();
+	bool open = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (xs[i]->done)
+			continue;
+		if (!xs[i]->running && xs[i]->not_before_ms <= now)
+			return true;
+		open = true;
+	}
+	return !open;
+}
+
 static void abandon(struct kube_client *c, struct http_xfer **xs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -677,7 +697,8 @@ static void release_easies(struct kube_client *c, struct http_xfer **xs, size_t 
 	}
 }
 
-int http_run(struct kube_client *c, struct http_xfer **xs, size_t n, struct http_run_opts *ro, struct kube_error *err)
+static int run_loop(struct kube_client *c, struct http_xfer **xs, size_t n, struct http_run_opts *ro,
+		    struct kube_error *err)
 {
 	int64_t last_tick = http_now_ms();
 	int rc = 0;
@@ -707,6 +728,8 @@ int http_run(struct kube_client *c, struct http_xfer **xs, size_t n, struct http
 		int running;
 		curl_multi_perform(c->multi, &running);
 		collect(c);
+		if (ready(xs, n))
+			continue;
 		if (ro && ro->deadline_ms && ro->deadline_ms - now < wait)
 			wait = ro->deadline_ms - now;
 		if (ro && ro->on_tick && last_tick + 1000 - now < wait)
@@ -716,6 +739,33 @@ int http_run(struct kube_client *c, struct http_xfer **xs, size_t n, struct http
 	}
 	abandon(c, xs, n);
 	release_easies(c, xs, n);
+	return rc;
+}
+
+int http_run(struct kube_client *c, struct http_xfer **xs, size_t n, struct http_run_opts *ro, struct kube_error *err)
+{
+	CURLM *outer = NULL;
+	int rc;
+
+	if (c->depth) {
+		/* A callback (a watch event handler, say) makes a request while a run
+		 * is under way: libcurl forbids re-entering the multi handle, so this
+		 * run gets its own. */
+		outer = c->multi;
+		c->multi = curl_multi_init();
+		if (!c->multi) {
+			c->multi = outer;
+			kube_error_set(err, KUBE_ERR_TRANSPORT, 0, NULL, NULL, "cannot initialise libcurl");
+			return -1;
+		}
+	}
+	c->depth++;
+	rc = run_loop(c, xs, n, ro, err);
+	c->depth--;
+	if (outer) {
+		curl_multi_cleanup(c->multi);
+		c->multi = outer;
+	}
 	return rc;
 }
 
@@ -743,8 +793,8 @@ int http_xfer_json(struct http_xfer *x, json_object **out, struct kube_error *er
 	return 0;
 }
 
-int http_json(struct kube_client *c, const char *method, const char *path, json_object *body,
-	      const char *content_type, json_object **out, struct kube_error *err)
+int http_json(struct kube_client *c, const char *method, const char *path, json_object *body, const char *content_type,
+	      json_object **out, struct kube_error *err)
 {
 	struct http_xfer x;
 	struct http_xfer *xs[1] = {&x};

@@ -19,13 +19,13 @@ typedef int (*http_data_fn)(const char *buf, size_t len, void *ud);
 struct http_xfer {
 	/* request */
 	const char *method; /* "GET", "POST", "PATCH", "DELETE" (static strings) */
-	char *path;         /* path and query, owned */
-	char *body;         /* owned, or NULL */
+	char *path;	    /* path and query, owned */
+	char *body;	    /* owned, or NULL */
 	size_t body_len;
 	const char *content_type;
-	bool safe;      /* connection failures may be retried (GET, watch establishment) */
+	bool safe;	/* connection failures may be retried (GET, watch establishment) */
 	bool streaming; /* a watch: no total timeout, an idle guard instead */
-	long idle_s;    /* for streaming: abort when nothing arrives for this long */
+	long idle_s;	/* for streaming: abort when nothing arrives for this long */
 	http_data_fn on_data;
 	void *ud;
 	/* Called after an attempt got its final answer; returns 1 to run the
@@ -37,8 +37,8 @@ struct http_xfer {
 	char *content_type_in; /* response Content-Type, owned */
 	long retry_after;      /* seconds, -1 when absent */
 	struct strbuf resp;    /* body when not streamed to on_data */
-	bool stopped;          /* on_data asked to stop */
-	int rc;                /* 0 = an HTTP answer arrived; -1 = err set */
+	bool stopped;	       /* on_data asked to stop */
+	int rc;		       /* 0 = an HTTP answer arrived; -1 = err set */
 	struct kube_error err;
 
 	/* engine state */
@@ -60,7 +60,7 @@ void http_xfer_init(struct http_xfer *x, const char *method, const char *path, j
 void http_xfer_release(struct http_xfer *x);
 
 struct http_run_opts {
-	int64_t deadline_ms; /* absolute (http_now_ms), 0 = none; passing it gives KUBE_ERR_TIMEOUT */
+	int64_t deadline_ms;	  /* absolute (http_now_ms), 0 = none; passing it gives KUBE_ERR_TIMEOUT */
 	int (*on_tick)(void *ud); /* about once a second while running; non-zero stops */
 	void *tick_ud;
 	int tick_rc; /* out: what on_tick returned when it stopped the run */
@@ -72,8 +72,8 @@ int http_run(struct kube_client *c, struct http_xfer **xs, size_t n, struct http
 
 /* A single request: a 2xx JSON answer into *out (may be NULL to drop it), or the
  * error the answer carries. */
-int http_json(struct kube_client *c, const char *method, const char *path, json_object *body,
-	      const char *content_type, json_object **out, struct kube_error *err);
+int http_json(struct kube_client *c, const char *method, const char *path, json_object *body, const char *content_type,
+	      json_object **out, struct kube_error *err);
 
 /* Turns a finished transfer into a JSON value or an error (moves x->err). */
 int http_xfer_json(struct http_xfer *x, json_object **out, struct kube_error *err);

@@ -92,6 +92,8 @@ static char *resolve_path(const char *path, const struct kc_file *from)
 {
 	if (path[0] == '/' || !from)
 		return xstrdup(path);
+	while (path[0] == '.' && path[1] == '/')
+		path += 2;
 	return xasprintf("%s/%s", from->dir, path);
 }
 
@@ -191,22 +193,63 @@ static void kc_set_clear(struct kc_set *set)
 	memset(set, 0, sizeof(*set));
 }
 
+/* A name-like scalar as text: YAML may type "name: 1" as a number, which is
+ * still the name the user wrote. */
+static const char *scalar_at(json_object *obj, const char *key)
+{
+	json_object *n = jget(obj, key);
+	if (!n || json_object_is_type(n, json_type_object) || json_object_is_type(n, json_type_array))
+		return NULL;
+	return json_object_get_string(n);
+}
+
+static const char *entry_name(json_object *entry)
+{
+	return scalar_at(entry, "name");
+}
+
+/* client-go refuses a file that names two entries of one list alike. */
+static int check_duplicates(const char *path, const char *list, json_object *arr, struct kube_error *err)
+{
+	struct strlist seen = STRLIST_INIT;
+	int rc = 0;
+	for (size_t i = 0; i < json_object_array_length(arr) && rc == 0; i++) {
+		const char *n = entry_name(json_object_array_get_idx(arr, i));
+		if (!n)
+			continue;
+		if (strlist_contains(&seen, n)) {
+			kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,
+				       "kubeconfig %s: %s has two entries named \"%s\"; remove or rename one", path,
+				       list, n);
+			rc = -1;
+		}
+		strlist_push(&seen, n);
+	}
+	strlist_clear(&seen);
+	return rc;
+}
+
 static int check_lists(const char *path, json_object *root, struct kube_error *err)
 {
 	static const char *const lists[] = {"clusters", "users", "contexts"};
 	if (!json_object_is_type(root, json_type_object)) {
 		kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,
-			       "kubeconfig %s: not a kubeconfig (the top level is not a mapping); check the file", path);
+			       "kubeconfig %s: not a kubeconfig (the top level is not a mapping); check the file",
+			       path);
 		return -1;
 	}
 	for (size_t i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
 		json_object *l = jget(root, lists[i]);
-		if (l && !json_object_is_type(l, json_type_array)) {
+		if (!l)
+			continue;
+		if (!json_object_is_type(l, json_type_array)) {
 			kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,
 				       "kubeconfig %s: %s must be a list of {name, ...} entries; fix the file", path,
 				       lists[i]);
 			return -1;
 		}
+		if (check_duplicates(path, lists[i], l, err) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -295,7 +338,7 @@ static bool kc_find(const struct kc_set *set, const char *list, const char *inne
 		json_object *arr = jget(set->files[f].root, list);
 		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
 			json_object *e = json_object_array_get_idx(arr, i);
-			const char *n = jstr(e, "name");
+			const char *n = entry_name(e);
 			if (n && strcmp(n, name) == 0) {
 				out->name = n;
 				out->obj = jget(e, inner);
@@ -315,7 +358,7 @@ static char *kc_names(const struct kc_set *set, const char *list)
 	for (size_t f = 0; f < set->n; f++) {
 		json_object *arr = jget(set->files[f].root, list);
 		for (size_t i = 0; arr && i < json_object_array_length(arr); i++) {
-			const char *n = jstr(json_object_array_get_idx(arr, i), "name");
+			const char *n = entry_name(json_object_array_get_idx(arr, i));
 			if (!n || strlist_contains(&seen, n))
 				continue;
 			strlist_push(&seen, n);
@@ -331,7 +374,7 @@ static char *kc_names(const struct kc_set *set, const char *list)
 static const char *kc_current_context(const struct kc_set *set)
 {
 	for (size_t f = 0; f < set->n; f++) {
-		const char *c = nonempty(jstr(set->files[f].root, "current-context"));
+		const char *c = nonempty(scalar_at(set->files[f].root, "current-context"));
 		if (c)
 			return c;
 	}
@@ -369,9 +412,8 @@ static int pick_context(const struct kc_set *set, const struct kube_config_overr
 	return 0;
 }
 
-static int pick_named(const struct kc_set *set, const char *what, const char *list, const char *inner,
-		      const char *name, const char *ctx_name, const char *flag, struct kc_entry *out,
-		      struct kube_error *err)
+static int pick_named(const struct kc_set *set, const char *what, const char *list, const char *inner, const char *name,
+		      const char *ctx_name, const char *flag, struct kc_entry *out, struct kube_error *err)
 {
 	if (kc_find(set, list, inner, name, out))
 		return 0;
@@ -402,8 +444,7 @@ static int decode_field(json_object *obj, const char *field, const char *what, c
 	return 0;
 }
 
-static int check_file(const char *path, const char *what, const char *name, const char *field,
-		      struct kube_error *err)
+static int check_file(const char *path, const char *what, const char *name, const char *field, struct kube_error *err)
 {
 	if (is_readable(path))
 		return 0;
@@ -434,8 +475,8 @@ static int load_cluster(const struct kc_entry *cl, struct kube_config *cfg, stru
 		return -1;
 	}
 	read_cluster_fields(cl, cfg);
-	if (decode_field(cl->obj, "certificate-authority-data", "cluster", cl->name, &cfg->ca_data,
-			 &cfg->ca_data_len, err) < 0)
+	if (decode_field(cl->obj, "certificate-authority-data", "cluster", cl->name, &cfg->ca_data, &cfg->ca_data_len,
+			 err) < 0)
 		return -1;
 	if (cfg->ca_file && cfg->ca_data) {
 		kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,
@@ -477,10 +518,18 @@ static void apply_cluster_overrides(const struct kube_config_overrides *ov, stru
 static int validate_cluster(const struct kube_config *cfg, const char *cluster, struct kube_error *err)
 {
 	const char *name = cluster ? cluster : "(none)";
-	if (!cfg->server) {
+	if (!cfg->server && !cluster && cfg->context_name) {
 		kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,
-			       "no server in cluster \"%s\" of context \"%s\"; add server: to the cluster or pass --server",
-			       name, cfg->context_name ? cfg->context_name : "(none)");
+			       "context \"%s\" names no cluster; add cluster: to the context, or pass --cluster or "
+			       "--server",
+			       cfg->context_name);
+		return -1;
+	}
+	if (!cfg->server) {
+		kube_error_set(
+		    err, KUBE_ERR_CONFIG, 0, NULL, NULL,
+		    "no server in cluster \"%s\" of context \"%s\"; add server: to the cluster or pass --server", name,
+		    cfg->context_name ? cfg->context_name : "(none)");
 		return -1;
 	}
 	if (cfg->insecure_skip_tls_verify && (cfg->ca_file || cfg->ca_data)) {
@@ -655,8 +704,8 @@ static int load_user(const struct kc_entry *us, struct kube_config *cfg, struct 
 	if (decode_field(us->obj, "client-certificate-data", "user", us->name, &cfg->client_cert_data,
 			 &cfg->client_cert_data_len, err) < 0)
 		return -1;
-	if (decode_field(us->obj, "client-key-data", "user", us->name, &cfg->client_key_data,
-			 &cfg->client_key_data_len, err) < 0)
+	if (decode_field(us->obj, "client-key-data", "user", us->name, &cfg->client_key_data, &cfg->client_key_data_len,
+			 err) < 0)
 		return -1;
 	if (json_object_is_type(ej, json_type_object))
 		return load_exec(us, ej, cfg, err);
@@ -680,9 +729,9 @@ static int validate_client_cert(const struct kube_config *cfg, const char *name,
 	bool cert = cfg->client_cert_file || cfg->client_cert_data;
 	bool key = cfg->client_key_file || cfg->client_key_data;
 	if (cfg->client_cert_file && cfg->client_cert_data) {
-		kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,
-			       "user \"%s\": client-certificate and client-certificate-data are both set; keep only one",
-			       name);
+		kube_error_set(
+		    err, KUBE_ERR_CONFIG, 0, NULL, NULL,
+		    "user \"%s\": client-certificate and client-certificate-data are both set; keep only one", name);
 		return -1;
 	}
 	if (cfg->client_key_file && cfg->client_key_data) {
@@ -730,15 +779,15 @@ static int validate_user(struct kube_config *cfg, struct kube_error *err)
 
 /* ---- the whole load ----------------------------------------------------- */
 
-static int load_from_files(const struct kc_set *set, const struct kube_config_overrides *ov,
-			   struct kube_config *cfg, struct kube_error *err)
+static int load_from_files(const struct kc_set *set, const struct kube_config_overrides *ov, struct kube_config *cfg,
+			   struct kube_error *err)
 {
 	struct kc_entry ctx, cl, us;
 	const char *cluster_name, *user_name;
 	if (pick_context(set, ov, cfg, &ctx, err) < 0)
 		return -1;
-	cluster_name = nonempty(ov->cluster) ? ov->cluster : nonempty(jstr(ctx.obj, "cluster"));
-	user_name = nonempty(ov->user) ? ov->user : nonempty(jstr(ctx.obj, "user"));
+	cluster_name = nonempty(ov->cluster) ? ov->cluster : nonempty(scalar_at(ctx.obj, "cluster"));
+	user_name = nonempty(ov->user) ? ov->user : nonempty(scalar_at(ctx.obj, "user"));
 	if (cluster_name) {
 		if (pick_named(set, "cluster", "clusters", "cluster", cluster_name, cfg->context_name, "--cluster", &cl,
 			       err) < 0)
@@ -755,7 +804,7 @@ static int load_from_files(const struct kc_set *set, const struct kube_config_ov
 			return -1;
 	}
 	if (!nonempty(ov->namespace))
-		set_str(&cfg->namespace, nonempty(jstr(ctx.obj, "namespace")));
+		set_str(&cfg->namespace, nonempty(scalar_at(ctx.obj, "namespace")));
 	return 0;
 }
 

@@ -17,8 +17,7 @@ const struct kube_resource KUBE_CSINODES = {"storage.k8s.io", "v1", "csinodes", 
 const struct kube_resource KUBE_DEPLOYMENTS = {"apps", "v1", "deployments", "Deployment", true};
 const struct kube_resource KUBE_CRONJOBS = {"batch", "v1", "cronjobs", "CronJob", true};
 const struct kube_resource KUBE_ROLES = {"rbac.authorization.k8s.io", "v1", "roles", "Role", true};
-const struct kube_resource KUBE_ROLEBINDINGS = {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding",
-						true};
+const struct kube_resource KUBE_ROLEBINDINGS = {"rbac.authorization.k8s.io", "v1", "rolebindings", "RoleBinding", true};
 const struct kube_resource KUBE_CRDS = {"apiextensions.k8s.io", "v1", "customresourcedefinitions",
 					"CustomResourceDefinition", false};
 

@@ -14,9 +14,9 @@
 #include "util/xalloc.h"
 
 #define WATCH_SERVER_TIMEOUT_S 300 /* client-go reflectors ask for 5-10 minutes */
-#define WATCH_IDLE_SLACK_S 60      /* beyond timeoutSeconds before a silent stream counts as dead */
-#define WATCH_MAX_EMPTY 10         /* streams in a row that end without an event before giving up */
-#define TOKENER_DEPTH 128          /* managedFields nest deeper than json-c's default 32 */
+#define WATCH_IDLE_SLACK_S 60	   /* beyond timeoutSeconds before a silent stream counts as dead */
+#define WATCH_MAX_EMPTY 10	   /* streams in a row that end without an event before giving up */
+#define TOKENER_DEPTH 128	   /* managedFields nest deeper than json-c's default 32 */
 
 struct watch {
 	struct kube_client *c;
@@ -26,7 +26,7 @@ struct watch {
 	void *ud;
 	char *rv;
 	json_tokener *tok;
-	int stop;             /* 1: the caller is done; -1: the caller failed */
+	int stop;	      /* 1: the caller is done; -1: the caller failed */
 	json_object *failure; /* an ERROR event's Status (owned) */
 	bool garbled;
 	bool got_event;

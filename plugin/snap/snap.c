@@ -481,13 +481,24 @@ static char *verdict_pending(json_object *snapshot, json_object *content, int64_
 			 jstr_or(content, "spec.driver", "?"), bound);
 }
 
-void snap_verdict(json_object *snapshot, json_object *content, json_object *snap_events,
-		  json_object *content_events, int64_t now, struct snap_verdict *v)
+static char *verdict_unbound_pvc(json_object *pvc)
 {
+	const char *phase = jstr(pvc, "status.phase");
+	if (!pvc || (phase && !strcmp(phase, "Bound")))
+		return NULL;
+	return xasprintf("not ready: its PVC %s is %s, not Bound, and the controller does not retry; delete this "
+			 "snapshot and take a new one once the PVC is Bound (kubectl volsnap take PVC --wait-bound)",
+			 jstr_or(pvc, "metadata.name", "?"), phase ? phase : "Pending");
+}
+
+void snap_verdict(const struct snap_facts *f, struct snap_verdict *v)
+{
+	json_object *snapshot = f->snapshot;
 	v->ready = snap_is_ready(snapshot);
-	json_object *warn = snap_latest_warning(snap_events);
+	v->text = NULL;
+	json_object *warn = snap_latest_warning(f->snap_events);
 	if (!warn)
-		warn = snap_latest_warning(content_events);
+		warn = snap_latest_warning(f->content_events);
 	const char *msg = jstr(snapshot, "status.error.message");
 
 	if (jstr(snapshot, "metadata.deletionTimestamp"))
@@ -500,8 +511,8 @@ void snap_verdict(json_object *snapshot, json_object *content, json_object *snap
 		v->text = explain(msg);
 	else if (warn)
 		v->text = explain(jstr_or(warn, "message", jstr_or(warn, "reason", "?")));
-	else
-		v->text = verdict_pending(snapshot, content, now);
+	else if (!(v->text = verdict_unbound_pvc(f->pvc)))
+		v->text = verdict_pending(snapshot, f->content, f->now);
 }
 
 void snap_verdict_clear(struct snap_verdict *v)

@@ -81,13 +81,19 @@ json_object *snap_latest_warning(json_object *events);
 
 struct snap_verdict {
 	bool ready;
-	char *text; /* one line: "ready ..." or why not and what to do (owned) */
+	char *text; /* one line: "ready to use" or why not and what to do (owned) */
 };
-/* Decides from the snapshot, its content (may be NULL) and the Warning events
- * of both (json arrays, may be NULL) why a snapshot is or is not ready. now is
- * unix seconds (for "no status after a while"). */
-void snap_verdict(json_object *snapshot, json_object *content, json_object *snap_events,
-		  json_object *content_events, int64_t now, struct snap_verdict *v);
+/* What is known about a snapshot; everything but snapshot may be NULL. */
+struct snap_facts {
+	json_object *snapshot;
+	json_object *content;        /* its VolumeSnapshotContent */
+	json_object *snap_events;    /* json arrays of core/v1 Events */
+	json_object *content_events;
+	json_object *pvc;            /* its source PVC */
+	int64_t now;                 /* unix seconds, for "no status after a while" */
+};
+/* Decides why a snapshot is or is not ready, and what to do about it. */
+void snap_verdict(const struct snap_facts *f, struct snap_verdict *v);
 void snap_verdict_clear(struct snap_verdict *v);
 
 #endif

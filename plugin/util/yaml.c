@@ -166,6 +166,10 @@ static json_object *plain_scalar(const char *s)
 		long long v = strtoll(digits, &end, base);
 		if (errno == 0 && *end == '\0')
 			return json_object_new_int64(v);
+		errno = 0;
+		unsigned long long u = strtoull(digits, &end, base);
+		if (errno == 0 && *end == '\0' && *digits != '-')
+			return json_object_new_uint64(u);
 		/* Too big for int64: keep the magnitude as a float, as Go's
 		 * yaml->json conversion does for out-of-range integers. */
 		return json_object_new_double(strtod(s, NULL));
@@ -441,12 +445,20 @@ int yaml_to_json(const char *buf, size_t len, json_object **out, char **errmsg)
 
 /* ---- writing ------------------------------------------------------------ */
 
-/* go-yaml v2 (YAML 1.1 resolver) words that read back as bool or null. */
-static const char *const v11_words[] = {"~",   "null", "Null", "NULL", "y",     "Y",     "yes",  "Yes",
-					"YES", "n",    "N",    "no",   "No",    "NO",    "true", "True",
-					"TRUE", "false", "False", "FALSE", "on",  "On",    "ON",   "off",
-					"Off", "OFF", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
-					"-.inf", "-.Inf", "-.INF", ".nan", ".NaN", ".NAN", "<<",   NULL};
+/* go-yaml v2 (YAML 1.1 resolver) words that read back as bool, null, float
+ * or a merge key, space-separated with a space at both ends for lookups. */
+static const char v11_words[] = " ~ null Null NULL y Y yes Yes YES n N no No NO true True TRUE false False FALSE"
+				" on On ON off Off OFF .inf .Inf .INF +.inf +.Inf +.INF -.inf -.Inf -.INF"
+				" .nan .NaN .NAN << ";
+
+static bool is_v11_word(const char *s)
+{
+	size_t n = strlen(s);
+	for (const char *p = strstr(v11_words, s); p; p = strstr(p + 1, s))
+		if (p[-1] == ' ' && p[n] == ' ')
+			return true;
+	return false;
+}
 
 /* Go's strconv.ParseInt(s, 0, 64) after go-yaml strips underscores. */
 static bool v11_is_int(const char *s)
@@ -518,7 +530,7 @@ static bool v11_is_timestamp(const char *s)
 
 static bool reads_as_non_string(const char *s)
 {
-	if (*s == '\0' || word_in(s, v11_words))
+	if (*s == '\0' || (!strchr(s, ' ') && is_v11_word(s)))
 		return true;
 	char *stripped = xstrdup(s);
 	size_t j = 0;
@@ -705,9 +717,59 @@ static void write_float(FILE *f, double v)
 
 static int write_value(FILE *f, json_object *v, int indent, bool in_seq);
 
-static int cmp_keys(const void *a, const void *b)
+static bool key_letter(unsigned char c)
 {
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
+	return isalpha(c) || c >= 0x80; /* multi-byte UTF-8 counts as letters */
+}
+
+static bool key_digit(unsigned char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* The value of the digit run at a[i], with go-yaml's rule that a run after
+ * non-zero digits counts as already non-zero (so "a10" vs "a010" behave). */
+static int64_t key_number(const unsigned char *a, size_t i, bool other_zero, size_t *end)
+{
+	int64_t n = 0;
+	if (a[i] == '0' || other_zero) {
+		for (size_t j = i; j-- > 0 && key_digit(a[j]);) {
+			if (a[j] != '0') {
+				n = 1;
+				break;
+			}
+		}
+	}
+	for (*end = i; key_digit(a[*end]); (*end)++)
+		n = n * 10 + (a[*end] - '0');
+	return n;
+}
+
+/* go-yaml v2's keyList.Less for string keys, which decides kubectl's key
+ * order: non-letters before letters, digit runs compared as numbers. */
+static int cmp_keys(const void *pa, const void *pb)
+{
+	const unsigned char *a = *(const unsigned char *const *)pa;
+	const unsigned char *b = *(const unsigned char *const *)pb;
+	size_t i;
+	for (i = 0; a[i] && b[i]; i++) {
+		if (a[i] == b[i])
+			continue;
+		bool al = key_letter(a[i]), bl = key_letter(b[i]);
+		if (al && bl)
+			return a[i] < b[i] ? -1 : 1;
+		if (al || bl)
+			return bl ? -1 : 1;
+		size_t ae, be;
+		bool zero = a[i] == '0' || b[i] == '0';
+		int64_t an = key_number(a, i, zero, &ae), bn = key_number(b, i, zero, &be);
+		if (an != bn)
+			return an < bn ? -1 : 1;
+		if (ae != be)
+			return ae < be ? -1 : 1;
+		return a[i] < b[i] ? -1 : 1;
+	}
+	return a[i] ? 1 : (b[i] ? -1 : 0);
 }
 
 static bool is_empty_container(json_object *v)
@@ -797,14 +859,19 @@ static int write_value(FILE *f, json_object *v, int indent, bool in_seq)
 		fputs(json_object_get_boolean(v) ? "true\n" : "false\n", f);
 		return 0;
 	case json_type_int:
-		fprintf(f, "%" PRId64 "\n", json_object_get_int64(v));
+		/* json-c keeps integers above INT64_MAX as uint64. */
+		if (json_object_get_int64(v) == INT64_MAX)
+			fprintf(f, "%" PRIu64 "\n", json_object_get_uint64(v));
+		else
+			fprintf(f, "%" PRId64 "\n", json_object_get_int64(v));
 		return 0;
 	case json_type_double:
 		write_float(f, json_object_get_double(v));
 		fputc('\n', f);
 		return 0;
 	case json_type_string:
-		if (!write_string(f, json_object_get_string(v), indent, false))
+		/* A document that is only a block scalar still indents it. */
+		if (!write_string(f, json_object_get_string(v), indent ? indent : 2, false))
 			fputc('\n', f);
 		return 0;
 	case json_type_object:

@@ -115,6 +115,13 @@ class Handler(BaseHTTPRequestHandler):
         self._dispatch("HEAD")
 
     def read_body(self):
+        """The request body, read once (errors are answered only after it was drained,
+        or the rest of it would be parsed as the next request on this connection)."""
+        if getattr(self, "_body", None) is None:
+            self._body = self._read_body()
+        return self._body
+
+    def _read_body(self):
         n = int(self.headers.get("Content-Length") or 0)
         if n:
             return self.rfile.read(n)
@@ -200,6 +207,12 @@ class Handler(BaseHTTPRequestHandler):
         emu = self.server.emu
         self.status_sent = 0
         self.user = None
+        self._body = None
+        try:
+            self.read_body()
+        except (ValueError, OSError):
+            self.close_connection = True
+            return
         raw_path = self.path
         url = urllib.parse.urlsplit(raw_path)
         path = url.path
@@ -237,8 +250,9 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 self.close_connection = True
         finally:
-            emu.log_request(method, raw_path, self.status_sent,
-                            self.user["name"] if self.user else None)
+            if not path.startswith("/__emulator/"):
+                emu.log_request(method, raw_path, self.status_sent,
+                                self.user["name"] if self.user else None)
 
     # -- routing ------------------------------------------------------------
     def route(self, method, path):
@@ -287,9 +301,10 @@ class Handler(BaseHTTPRequestHandler):
         else:
             verb = method.lower()
         authz_ns = ns if ns is not None else (ns_scope_name or "")
-        if not Emulator.allowed(user, verb, group, resource, sub, authz_ns, name or ""):
-            if user["name"] == "system:anonymous" and False:
-                pass
+        # system:basic-user: every authenticated user may review its own access
+        self_review = group == "authorization.k8s.io" and verb == "create" and resource in (
+            "selfsubjectaccessreviews", "selfsubjectrulesreviews") and user["name"] != "system:anonymous"
+        if not self_review and not Emulator.allowed(user, verb, group, resource, sub, authz_ns, name or ""):
             raise errors.forbidden_resource(user["name"], verb, group, resource, sub, authz_ns, name)
         rt = emu.api.reg.lookup(group, version, resource)
         if rt is None:
@@ -298,6 +313,11 @@ class Handler(BaseHTTPRequestHandler):
 
     def serve_discovery(self, path, parts):
         emu = self.server.emu
+        if parts[:2] == ["openapi", "v3"]:
+            doc = emu.disc.openapi_v3(parts)
+            if doc is None:
+                raise errors.page_not_found()
+            return self.send_json(200, doc)
         accept = self.headers.get("Accept") or ""
         doc, ctype = emu.disc.serve(parts, accept)
         if doc is None:

@@ -4,6 +4,7 @@ CRDs use their additionalPrinterColumns (apiextensions tableconvertor); a few
 built-ins get their real columns; everything else gets NAME/AGE.
 """
 import calendar
+import functools
 import time
 
 NAME_COL = {"name": "Name", "type": "string", "format": "name",
@@ -51,12 +52,19 @@ def human_duration(secs):
     return "%dy" % (hours // 24 // 365)
 
 
-def age(ts):
-    if not ts:
-        return "<unknown>"
+@functools.lru_cache(maxsize=65536)
+def _epoch(ts):
     try:
-        t = calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
+        return calendar.timegm(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S"))
     except ValueError:
+        return None
+
+
+def age(ts):
+    if not ts or not isinstance(ts, str):
+        return "<unknown>"
+    t = _epoch(ts)
+    if t is None:
         return "<unknown>"
     return human_duration(time.time() - t)
 
@@ -115,9 +123,14 @@ BUILTIN_COLUMNS = {
 }
 
 
-def _default_name(o):
-    """StorageClass names show '(default)' the way kubectl's printer does it."""
+def _default_name(rt, o):
+    """StorageClass names show '(default)' like the server-side printer does it."""
     md = o.get("metadata") or {}
+    ann = md.get("annotations") or {}
+    if rt.plural == "storageclasses" and (ann.get("storageclass.kubernetes.io/is-default-class") == "true"
+                                          or ann.get("storageclass.beta.kubernetes.io/is-default-class")
+                                          == "true"):
+        return md.get("name", "") + " (default)"
     return md.get("name", "")
 
 
@@ -156,7 +169,7 @@ def build_table(rt, version, objs, list_meta, include="Metadata"):
         cols = [dict(NAME_COL)] + [dict(c) for c in extra] + [dict(AGE_COL)]
 
         def cells(o):
-            return [o["metadata"].get("name", "")] + fn(o) + [age(o["metadata"].get("creationTimestamp"))]
+            return [_default_name(rt, o)] + fn(o) + [age(o["metadata"].get("creationTimestamp"))]
     else:
         cols = [dict(NAME_COL), dict(AGE_COL)]
 

@@ -63,7 +63,7 @@ def main():
                     sys.exit("install_crds: %s rejected by the server: %s" % (os.path.basename(f), e))
             print("installed %s (%s)" % (name, os.path.basename(f)))
             names.append(name)
-    deadline = time.time() + 30
+    deadline = time.time() + 90
     pending = set(names)
     while pending and time.time() < deadline:
         for name in sorted(pending):
@@ -74,7 +74,7 @@ def main():
         if pending:
             time.sleep(0.2)
     if pending:
-        sys.exit("install_crds: not Established after 30s: %s" % ", ".join(sorted(pending)))
+        sys.exit("install_crds: not Established after 90s: %s" % ", ".join(sorted(pending)))
     # Discovery for the new groups can lag behind Established by a moment; wait for it too.
     for group in sorted({n.split(".", 1)[1] for n in names}):
         for _ in range(100):

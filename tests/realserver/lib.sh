@@ -7,6 +7,7 @@ REPO_ROOT=$(cd "$REALSERVER_DIR/../.." && pwd)
 VOLSNAP_CACHE_ROOT=${VOLSNAP_CACHE_ROOT:-/var/cache/kubectl-volsnap}
 # shellcheck disable=SC2034
 PYTHON=${VOLSNAP_PYTHON:-/usr/bin/python3}
+export PYTHONDONTWRITEBYTECODE=1
 
 rs_log() { printf '[realserver %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 

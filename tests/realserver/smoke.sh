@@ -158,7 +158,7 @@ spec:
   dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: snap1}
 YAML
 wait_event snap-gold GetSnapshotClassFailed 'Failed to get snapshot class with error volumesnapshotclass.snapshot.storage.k8s.io "gold" not found'
-wait_event snap-unbound SnapshotContentCreationFailed 'failed to get input parameters to create snapshot snap-unbound: \"the PVC lonely-pvc is not yet bound to a PV, will not attempt to take a snapshot\"'
+wait_event snap-unbound SnapshotContentCreationFailed 'failed to get input parameters to create snapshot snap-unbound: "the PVC lonely-pvc is not yet bound to a PV, will not attempt to take a snapshot"'
 wait_jp volumesnapshot/snap-unbound '{.status.readyToUse}' false 5
 wait_event small-restore ProvisioningFailed 'requested volume size 536870912 is less than the size 1073741824 for the source snapshot snap1'
 wait_jp pvc/small-restore '{.status.phase}' Pending 1
@@ -183,8 +183,8 @@ while k get "volumesnapshotcontent/snapcontent-$uid" >/dev/null 2>&1; do
 done
 
 step "stop.sh"
-pids=$(cat "$STATE/pids")
+started_pids=$(cat "$STATE/pids")
 "$REALSERVER_DIR/stop.sh" "$STATE"
 "$REALSERVER_DIR/stop.sh" "$STATE"   # idempotent
-for p in $pids; do kill -0 "$p" 2>/dev/null && fail "process $p still running after stop.sh"; done
+for p in $started_pids; do kill -0 "$p" 2>/dev/null && fail "process $p still running after stop.sh"; done
 step "PASS (total $((SECONDS - T0))s)"

@@ -299,7 +299,7 @@ def pvc_bound_pv(pvc):
         return None, NOT_BOUND % name
     pv = kube.get_or_none(pv_path(vol))
     if pv is None:
-        return None, "failed to retrieve PV %s from the API server: %q" % (vol, "persistentvolumes \"%s\" not found" % vol)
+        return None, "failed to retrieve PV %s from the API server: %s" % (vol, go_q('persistentvolumes "%s" not found' % vol))
     ref = (pv.get("spec") or {}).get("claimRef") or {}
     if ref.get("uid") != pvc["metadata"]["uid"]:
         return None, NOT_BOUND % name
@@ -331,13 +331,14 @@ def sync_snapshot(ns, name):
     if st.get("readyToUse") and st.get("boundVolumeSnapshotContentName") and \
             all(f in (md.get("finalizers") or []) for f in (FIN_AS_SOURCE,)):
         return None  # steady state
-    if src.get("volumeSnapshotContentName"):
-        return sync_preprovisioned(vs)
-    pvc_name = src.get("persistentVolumeClaimName")
-    if not pvc_name:
+    if bool(src.get("volumeSnapshotContentName")) == bool(src.get("persistentVolumeClaimName")):
+        # only reachable without the CRD's CEL rules, i.e. on v1.20
         snapshot_error(vs, "SnapshotValidationError",
                        "Exactly one of PersistentVolumeClaimName and VolumeSnapshotContentName should be specified", True)
         return None
+    if src.get("volumeSnapshotContentName"):
+        return sync_preprovisioned(vs)
+    pvc_name = src["persistentVolumeClaimName"]
 
     # 1. class resolution
     cls_name = spec.get("volumeSnapshotClassName")
@@ -819,7 +820,7 @@ def main():
         evts.append(e)
         threading.Thread(target=watch_loop, args=(kind, path, e), daemon=True, name="watch-" + kind).start()
     for e in evts:
-        if not e.wait(30):
+        if not e.wait(90):
             sys.exit("snapshot_controller: initial list timed out")
     log("snapshot controller started (delay %dms)", DELAY_MS)
     if args.ready_file:

@@ -104,8 +104,8 @@ static void test_hints(void **state)
 	     "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\",\"message\":\"nope\","
 	     "\"reason\":\"Forbidden\",\"code\":403}");
 	assert_true(kube_error_is_forbidden(&err));
-	assert_string_equal(err.hint,
-			    "ask an administrator for RBAC permission to create volumesnapshots.snapshot.storage.k8s.io");
+	assert_string_equal(
+	    err.hint, "ask an administrator for RBAC permission to create volumesnapshots.snapshot.storage.k8s.io");
 	from(&err, "GET", "/api/v1/persistentvolumeclaims?limit=500", 403, "text/plain", "forbidden");
 	assert_string_equal(err.hint, "ask an administrator for RBAC permission to list persistentvolumeclaims");
 	from(&err, "GET", "/api/v1/namespaces/ns1/pods?watch=1", 403, "text/plain", "forbidden");
@@ -144,13 +144,13 @@ static void test_paths(void **state)
 		const struct kube_resource *r;
 		const char *ns, *name, *sub, *want;
 	} cases[] = {
-		{&KUBE_PVCS, "default", "data", NULL, "/api/v1/namespaces/default/persistentvolumeclaims/data"},
-		{&KUBE_PVCS, NULL, NULL, NULL, "/api/v1/persistentvolumeclaims"},
-		{&KUBE_NAMESPACES, "ignored", "kube-system", NULL, "/api/v1/namespaces/kube-system"},
-		{&KUBE_STORAGECLASSES, NULL, "fast", NULL, "/apis/storage.k8s.io/v1/storageclasses/fast"},
-		{&KUBE_DEPLOYMENTS, "a", "b", "status", "/apis/apps/v1/namespaces/a/deployments/b/status"},
-		{&KUBE_CRDS, NULL, "x.y", NULL, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/x.y"},
-		{&KUBE_CONFIGMAPS, "d", "a/../b?c", NULL, "/api/v1/namespaces/d/configmaps/a%2F..%2Fb%3Fc"},
+	    {&KUBE_PVCS, "default", "data", NULL, "/api/v1/namespaces/default/persistentvolumeclaims/data"},
+	    {&KUBE_PVCS, NULL, NULL, NULL, "/api/v1/persistentvolumeclaims"},
+	    {&KUBE_NAMESPACES, "ignored", "kube-system", NULL, "/api/v1/namespaces/kube-system"},
+	    {&KUBE_STORAGECLASSES, NULL, "fast", NULL, "/apis/storage.k8s.io/v1/storageclasses/fast"},
+	    {&KUBE_DEPLOYMENTS, "a", "b", "status", "/apis/apps/v1/namespaces/a/deployments/b/status"},
+	    {&KUBE_CRDS, NULL, "x.y", NULL, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions/x.y"},
+	    {&KUBE_CONFIGMAPS, "d", "a/../b?c", NULL, "/api/v1/namespaces/d/configmaps/a%2F..%2Fb%3Fc"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *p = kube_path(cases[i].r, cases[i].ns, cases[i].name, cases[i].sub);
@@ -165,9 +165,12 @@ static void test_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_status_not_found),  cmocka_unit_test(test_text_404_is_not_installed),
-		cmocka_unit_test(test_text_429_and_kindless_504), cmocka_unit_test(test_hints),
-		cmocka_unit_test(test_set_and_prefix),    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_status_not_found),
+	    cmocka_unit_test(test_text_404_is_not_installed),
+	    cmocka_unit_test(test_text_429_and_kindless_504),
+	    cmocka_unit_test(test_hints),
+	    cmocka_unit_test(test_set_and_prefix),
+	    cmocka_unit_test(test_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

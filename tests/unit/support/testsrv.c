@@ -1,6 +1,8 @@
 /* See testsrv.h. Included by the test that uses it. */
 #include "testsrv.h"
 
+#include "util/xalloc.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -72,12 +74,12 @@ static bool ts_sendf(int fd, const char *fmt, ...)
 static bool ts_read_request(int fd, struct ts_request *req)
 {
 	size_t cap = 8192, len = 0;
-	char *buf = malloc(cap);
+	char *buf = xmalloc(cap);
 	char *end = NULL;
 
 	while (!end) {
 		if (len + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
+			buf = xrealloc(buf, cap *= 2);
 		ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
 		if (n <= 0) {
 			free(buf);
@@ -96,7 +98,7 @@ static bool ts_read_request(int fd, struct ts_request *req)
 		clen = strtoul(cl + 17, NULL, 10);
 	while (len < head + clen) {
 		if (len + 1 >= cap)
-			buf = realloc(buf, cap *= 2);
+			buf = xrealloc(buf, cap *= 2);
 		ssize_t n = recv(fd, buf + len, cap - len - 1, 0);
 		if (n <= 0) {
 			free(buf);
@@ -111,6 +113,9 @@ static bool ts_read_request(int fd, struct ts_request *req)
 	req->headers = strndup(buf, head);
 	req->body = strndup(buf + head, clen);
 	req->body_len = clen;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	req->at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	free(buf);
 	return true;
 }
@@ -121,7 +126,7 @@ static bool ts_take(struct testsrv *ts, struct ts_request *req, struct ts_reply 
 	char line[2100];
 	bool found = false;
 
-	snprintf(line, sizeof line, "%s %s", req->method, req->target);
+	snprintf(line, sizeof line, "%s %s ", req->method, req->target);
 	pthread_mutex_lock(&ts->lock);
 	if (ts->nrequests < TS_MAX_REQUESTS)
 		ts->requests[ts->nrequests++] = *req;
@@ -268,7 +273,7 @@ size_t ts_count(struct testsrv *ts, const char *s)
 
 	pthread_mutex_lock(&ts->lock);
 	for (size_t i = 0; i < ts->nrequests; i++) {
-		snprintf(line, sizeof line, "%s %s", ts->requests[i].method, ts->requests[i].target);
+		snprintf(line, sizeof line, "%s %s ", ts->requests[i].method, ts->requests[i].target);
 		n += strstr(line, s) != NULL;
 	}
 	pthread_mutex_unlock(&ts->lock);

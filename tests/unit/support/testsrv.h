@@ -13,14 +13,15 @@
 #define TS_MAX_CHUNKS 8
 
 struct ts_reply {
-	const char *match;   /* answers the first request whose "METHOD target" contains this; NULL = any */
-	int status;          /* 0 = reset the connection instead of answering */
-	const char *headers; /* extra header lines, each ending in "\r\n"; Content-Type included */
-	const char *body;    /* sent with Content-Length; ignored when chunks[0] is set */
+	const char
+	    *match; /* answers the first request whose "METHOD target " (note the space) contains this; NULL = any */
+	int status; /* 0 = reset the connection instead of answering */
+	const char *headers;		   /* extra header lines, each ending in "\r\n"; Content-Type included */
+	const char *body;		   /* sent with Content-Length; ignored when chunks[0] is set */
 	const char *chunks[TS_MAX_CHUNKS]; /* sent chunked, one write each */
-	int chunk_delay_ms;  /* pause before each chunk */
-	int delay_ms;        /* pause before the answer */
-	bool close;          /* close the connection after the answer */
+	int chunk_delay_ms;		   /* pause before each chunk */
+	int delay_ms;			   /* pause before the answer */
+	bool close;			   /* close the connection after the answer */
 };
 
 struct ts_request {
@@ -29,6 +30,7 @@ struct ts_request {
 	char *headers; /* raw header block */
 	char *body;
 	size_t body_len;
+	long long at_ms; /* arrival, CLOCK_MONOTONIC milliseconds */
 };
 
 struct testsrv;

@@ -1,0 +1,123 @@
+/* snapshot-classes: every CSI driver that takes snapshots needs a
+ * VolumeSnapshotClass, and exactly one default so snapshots that name no class
+ * work (the controller fails with "cannot find default snapshot class" or
+ * "2 default snapshot classes were found" otherwise). */
+#include "checks/check.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/json.h"
+
+struct per_driver {
+	int nclasses, ndefault;
+	const char *first, *def, *policy;
+};
+
+static void tally(json_object *classes, const char *driver, struct per_driver *pd)
+{
+	*pd = (struct per_driver){0};
+	for (size_t i = 0; i < json_object_array_length(classes); i++) {
+		json_object *c = json_object_array_get_idx(classes, i);
+		if (strcmp(jstr_or(c, "driver", ""), driver) != 0)
+			continue;
+		if (pd->nclasses++ == 0)
+			pd->first = jstr_or(c, "metadata.name", "");
+		if (check_class_is_default(c) && pd->ndefault++ == 0) {
+			pd->def = jstr_or(c, "metadata.name", "");
+			pd->policy = jstr_or(c, "deletionPolicy", "?");
+		}
+	}
+}
+
+/* The driver of the default StorageClass: missing classes there fail. */
+static const char *default_sc_driver(const struct check_facts *f)
+{
+	json_object *scs = check_items(f, READ_STORAGECLASSES, NULL);
+	for (size_t i = 0; scs && i < json_object_array_length(scs); i++) {
+		json_object *sc = json_object_array_get_idx(scs, i);
+		if (check_sc_is_default(sc))
+			return jstr(sc, "provisioner");
+	}
+	return NULL;
+}
+
+static void remedy_create(const struct check_facts *f, struct check_outcome *o, const char *driver, bool is_default)
+{
+	json_object *cls = check_proposed_class(driver, f->snap_version, is_default);
+	check_remedy(o, "create one: kubectl volsnap setup --apply, or: echo '%s' | kubectl create -f -",
+		     json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	json_object_put(cls);
+}
+
+static void judge_driver(const struct check_facts *f, json_object *classes, const char *d, bool critical,
+			 struct check_outcome *o)
+{
+	struct per_driver pd;
+	tally(classes, d, &pd);
+	if (pd.nclasses == 0) {
+		check_note(o, critical ? CHECK_FAIL : CHECK_WARN, "%s has no VolumeSnapshotClass: its volumes cannot be "
+								   "snapshotted",
+			   d);
+		remedy_create(f, o, d, true);
+	} else if (pd.ndefault == 0) {
+		check_note(o, CHECK_WARN, "%s has %d class%s (%s%s) but no default: snapshots must name a class", d,
+			   pd.nclasses, pd.nclasses == 1 ? "" : "es", pd.first, pd.nclasses > 1 ? ", ..." : "");
+		check_remedy(o, "kubectl annotate volumesnapshotclass %s %s=true", pd.first,
+			     "snapshot.storage.kubernetes.io/is-default-class");
+	} else if (pd.ndefault > 1) {
+		check_note(o, CHECK_WARN, "%s has %d default classes: the controller refuses snapshots that name none", d,
+			   pd.ndefault);
+		check_remedy(o, "keep one default: kubectl annotate volumesnapshotclass NAME %s=false --overwrite",
+			     "snapshot.storage.kubernetes.io/is-default-class");
+	} else {
+		check_note(o, CHECK_PASS, "%s: default %s (deletionPolicy %s)", d, pd.def, pd.policy);
+		if (strcmp(pd.policy, "Retain") == 0)
+			check_note(o, CHECK_INFO, "%s: Retain keeps the storage snapshot when the VolumeSnapshot is deleted",
+				   pd.def);
+	}
+}
+
+static void orphans(const struct check_facts *f, json_object *classes, struct check_outcome *o)
+{
+	for (size_t i = 0; i < json_object_array_length(classes); i++) {
+		json_object *c = json_object_array_get_idx(classes, i);
+		const char *d = jstr_or(c, "driver", "");
+		if (!strlist_contains(&f->drivers, d)) {
+			check_note(o, CHECK_WARN, "class %s: driver %s is not installed", jstr_or(c, "metadata.name", ""),
+				   d);
+			check_remedy(o, "delete the class or install its driver");
+		}
+	}
+}
+
+static void run_snapshot_classes(const struct check_facts *f, struct check_outcome *o)
+{
+	json_object *classes = check_items(f, READ_VSCLASSES, o);
+	const char *critical = default_sc_driver(f);
+	int judged = 0;
+
+	if (!classes)
+		return;
+	for (size_t i = 0; i < f->drivers.n; i++) {
+		const char *d = f->drivers.items[i];
+		if (!check_driver_snapshots(d))
+			continue;
+		/* Without a CSI default StorageClass, every driver is the one that matters. */
+		bool crit = !critical || !strlist_contains(&f->drivers, critical) || strcmp(critical, d) == 0;
+		judge_driver(f, classes, d, crit, o);
+		judged++;
+	}
+	orphans(f, classes, o);
+	if (!judged && !o->set)
+		check_note(o, CHECK_INFO, "no snapshot-capable CSI driver to check");
+}
+
+const struct check check_snapshot_classes = {
+	.id = "snapshot-classes",
+	.title = "VolumeSnapshotClasses",
+	.needs = (const char *const[]){"snapshot-crds", "csi-drivers", NULL},
+	.reads = CHECK_READ(READ_VSCLASSES) | CHECK_READ(READ_STORAGECLASSES),
+	.docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshot-classes/",
+	.run = run_snapshot_classes,
+};

@@ -1,0 +1,329 @@
+#!/usr/bin/env bats
+# take: the checks before anything is created, waiting with a watch, output forms.
+
+bats_require_minimum_version 1.5.0
+load ../helpers
+
+SNAPKIND=volumesnapshot.snapshot.storage.k8s.io
+
+setup() {
+	new_ns
+	DRIVER="d-$NS.csi.test" # a driver of this test's own, for class scenarios
+	CLEANUP=()
+}
+
+teardown() {
+	local o
+	for o in "${CLEANUP[@]}"; do kc delete "$o" --wait=false >/dev/null 2>&1 || true; done
+}
+
+# A PVC that stays Pending on both beds (the emulator's binder would bind it).
+unbound_pvc() {
+	kc_create <<YAML
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: $1, namespace: $NS, annotations: {volsnap.test/stay-pending: "true"}}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: ${2:-csi-hostpath-sc}
+  resources: {requests: {storage: 1Gi}}
+YAML
+}
+
+# never_ready PVC: snapshots of it never become ready (each bed's knob).
+never_ready() {
+	kc annotate pvc "$1" -n "$NS" volsnap.test/snapshot-never-ready=true volsnap.test/never-ready=true >/dev/null
+}
+
+no_snapshots() {
+	[ -z "$(kc get volumesnapshots -n "$NS" -o name)" ]
+}
+
+# own_driver_pvc NAME: a Bound PVC whose volume is on $DRIVER (StorageClass sc-$NS).
+own_driver_pvc() {
+	kc_create <<YAML
+apiVersion: storage.k8s.io/v1
+kind: CSIDriver
+metadata: {name: $DRIVER}
+spec: {attachRequired: false}
+---
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: sc-$NS}
+provisioner: $DRIVER
+volumeBindingMode: Immediate
+YAML
+	CLEANUP+=("storageclass/sc-$NS" "csidriver/$DRIVER" "pv/pv-$NS-$1")
+	make_pvc "$1" 1Gi "sc-$NS"
+}
+
+# snapclass NAME DRIVER DEFAULT(true|false)
+snapclass() {
+	kc_create <<YAML
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata:
+  name: $1
+  annotations: {snapshot.storage.kubernetes.io/is-default-class: "$3"}
+driver: $2
+deletionPolicy: Delete
+YAML
+	CLEANUP+=("volumesnapshotclass/$1")
+}
+
+@test "take snapshots a Bound PVC, labels it, and waits until it is ready" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait -l team=db
+	assert_status 0
+	[ "$output" = "$SNAPKIND/s1 created" ]
+	snapshot_ready s1
+	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by}')" = kubectl-volsnap ]
+	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.metadata.labels.volsnap\.io/source-pvc}')" = data ]
+	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.metadata.labels.team}')" = db ]
+	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.spec.volumeSnapshotClassName}')" = csi-hostpath-snapclass ]
+}
+
+@test "take names the snapshot PVC-yyyymmddhhmmss in UTC by default" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --no-wait -o name
+	assert_status 0
+	[[ "$output" =~ ^$SNAPKIND/data-[0-9]{14}$ ]]
+	local stamp=${output##*data-}
+	[ "${stamp:0:8}" = "$(date -u +%Y%m%d)" ] || [ "${stamp:0:8}" = "$(date -u -d '-1 min' +%Y%m%d)" ]
+	kc get volumesnapshot "data-$stamp" -n "$NS" >/dev/null
+}
+
+@test "take -o json prints the ready snapshot" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait -o json
+	assert_status 0
+	[ "$(jq -r .kind <<<"$output")" = VolumeSnapshot ]
+	[ "$(jq -r .metadata.name <<<"$output")" = s1 ]
+	[ "$(jq -r .status.readyToUse <<<"$output")" = true ]
+}
+
+@test "take does not wait by default when not on a terminal" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --name s1 </dev/null
+	assert_status 0
+	[ "$output" = "$SNAPKIND/s1 created" ]
+	[ -z "$stderr" ]
+	wait_for 30 snapshot_ready s1
+}
+
+@test "take --dry-run=client -o yaml prints the manifest and creates nothing" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --dry-run=client -o yaml
+	assert_status 0
+	assert_output_contains "kind: VolumeSnapshot"
+	assert_output_contains "name: s1"
+	assert_output_contains "volumeSnapshotClassName: csi-hostpath-snapclass"
+	assert_output_contains "persistentVolumeClaimName: data"
+	assert_output_contains "app.kubernetes.io/managed-by: kubectl-volsnap"
+	no_snapshots
+}
+
+@test "take --dry-run=server lets the server validate and creates nothing" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --dry-run=server
+	assert_status 0
+	[ "$output" = "$SNAPKIND/s1 created (server dry run)" ]
+	no_snapshots
+}
+
+@test "take refuses an unbound PVC: the source document's trap, nothing created" {
+	unbound_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --wait
+	assert_status 1
+	[[ "$stderr" == "error: PVC $NS/data is Pending, not Bound"* ]]
+	[[ "$stderr" == *"never retries"* ]]
+	[[ "$stderr" == *"--wait-bound"* ]]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	no_snapshots
+}
+
+# bind_later NAME: in a second, let the unbound PVC bind (the real bed's PV
+# controller binds it to a new PV; the emulator's binder once it may).
+bind_later() {
+	sleep 1
+	if on_emulator; then
+		kc annotate pvc "$1" -n "$NS" volsnap.test/stay-pending- >/dev/null
+		return
+	fi
+	kc_create <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-$NS-$1}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: csi-hostpath-sc
+  claimRef: {namespace: $NS, name: $1}
+  csi: {driver: hostpath.csi.k8s.io, volumeHandle: vol-$NS-$1}
+YAML
+}
+
+@test "take --wait-bound waits for the PVC to be bound, then snapshots it" {
+	unbound_pvc data
+	CLEANUP+=("pv/pv-$NS-data")
+	bind_later data &
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait-bound --wait --timeout 60s
+	wait
+	assert_status 0
+	snapshot_ready s1
+}
+
+@test "take --wait-bound gives up on a PVC that never binds, creating nothing" {
+	unbound_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --wait-bound --timeout 2s
+	assert_status 1
+	[[ "$stderr" == *"still not Bound; nothing was created"* ]]
+	no_snapshots
+}
+
+@test "take of a missing PVC fails and creates nothing" {
+	run --separate-stderr volsnap take nope -n "$NS"
+	assert_status 1
+	[[ "$stderr" == "error: PVC $NS/nope not found"* ]]
+	no_snapshots
+}
+
+# intree_pvc NAME: a Bound PVC on an in-tree volume. The real bed has no in-tree
+# provisioner, so a hostPath PV is made for it; the emulator provisions aws-ebs.
+intree_pvc() {
+	if on_real; then
+		kc_create <<YAML
+apiVersion: v1
+kind: PersistentVolume
+metadata: {name: pv-$NS-$1}
+spec:
+  capacity: {storage: 1Gi}
+  accessModes: [ReadWriteOnce]
+  storageClassName: intree-$NS
+  claimRef: {namespace: $NS, name: $1}
+  hostPath: {path: /tmp/volsnap-test}
+YAML
+	fi
+	kc_create <<YAML
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata: {name: intree-$NS}
+provisioner: kubernetes.io/aws-ebs
+YAML
+	CLEANUP+=("pv/pv-$NS-$1" "storageclass/intree-$NS")
+	make_pending_pvc "$1" 1Gi "intree-$NS"
+	wait_for 60 pvc_phase_is "$1" Bound
+}
+
+@test "take refuses a volume that is not CSI" {
+	intree_pvc intree
+	run --separate-stderr volsnap take intree -n "$NS"
+	assert_status 1
+	[[ "$stderr" == *"is an in-tree "*" volume, not CSI"* ]]
+	no_snapshots
+}
+
+@test "take --class must exist" {
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --class gold
+	assert_status 1
+	[[ "$stderr" == *'VolumeSnapshotClass "gold" not found; classes for driver hostpath.csi.k8s.io: csi-hostpath-snapclass'* ]]
+	no_snapshots
+}
+
+@test "take --class must belong to the volume's driver" {
+	snapclass "other-$NS" "$DRIVER" false
+	make_pvc data
+	run --separate-stderr volsnap take data -n "$NS" --class "other-$NS"
+	assert_status 1
+	[[ "$stderr" == *"\"other-$NS\" is for driver $DRIVER but the volume is on hostpath.csi.k8s.io"* ]]
+	no_snapshots
+}
+
+@test "take with no snapshot class for the driver says how to make one" {
+	own_driver_pvc data
+	run --separate-stderr volsnap take data -n "$NS"
+	assert_status 1
+	[[ "$stderr" == *"no VolumeSnapshotClass for driver $DRIVER"* ]]
+	no_snapshots
+}
+
+@test "take with classes but no default lists them and the annotate command" {
+	own_driver_pvc data
+	snapclass "a-$NS" "$DRIVER" false
+	snapclass "b-$NS" "$DRIVER" false
+	run --separate-stderr volsnap take data -n "$NS"
+	assert_status 1
+	[[ "$stderr" == *"no default VolumeSnapshotClass for driver $DRIVER (classes for it: a-$NS, b-$NS)"* ]] ||
+		[[ "$stderr" == *"(classes for it: b-$NS, a-$NS)"* ]]
+	[[ "$stderr" == *"kubectl annotate volumesnapshotclass NAME snapshot.storage.kubernetes.io/is-default-class=true"* ]]
+	no_snapshots
+}
+
+@test "take with several default classes refuses to guess" {
+	own_driver_pvc data
+	snapclass "a-$NS" "$DRIVER" true
+	snapclass "b-$NS" "$DRIVER" true
+	run --separate-stderr volsnap take data -n "$NS"
+	assert_status 1
+	[[ "$stderr" == *"2 VolumeSnapshotClasses are default for driver $DRIVER"* ]]
+	[[ "$stderr" == *"is-default-class-"* ]]
+	no_snapshots
+}
+
+@test "take with one default class of the PVC's driver uses it" {
+	own_driver_pvc data
+	snapclass "a-$NS" "$DRIVER" false
+	snapclass "b-$NS" "$DRIVER" true
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --dry-run=client -o json
+	assert_status 0
+	[ "$(jq -r .spec.volumeSnapshotClassName <<<"$output")" = "b-$NS" ]
+}
+
+@test "take refuses bad arguments with exit 2 and creates nothing" {
+	make_pvc data
+	local bad
+	for bad in "--name Bad_Name" "-l nokey" "-l app.kubernetes.io/managed-by=me" "-o wide" "--dry-run=maybe" \
+		"--timeout soon"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr volsnap take data -n "$NS" $bad
+		[ "$status" -eq 2 ] || { echo "$bad: status $status: $stderr" >&2; return 1; }
+		[[ "$stderr" == error:* ]]
+	done
+	run --separate-stderr volsnap take -n "$NS"
+	assert_status 2
+	run --separate-stderr volsnap take a b -n "$NS"
+	assert_status 2
+	no_snapshots
+}
+
+@test "take --timeout on a snapshot that never becomes ready exits 1 with the cause" {
+	make_pvc data
+	never_ready data
+	local t0=$SECONDS
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait --timeout 3s
+	assert_status 1
+	[ $((SECONDS - t0)) -lt 15 ]
+	[[ "$stderr" == "error: snapshot $NS/s1 is not ready after 3s: "* ]]
+	[[ "$stderr" == *"--timeout"* ]]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+}
+
+@test "take fails at once on the driver's error" {
+	make_pvc data
+	kc annotate pvc data -n "$NS" volsnap.test/snapshot-error="rpc error: code = ResourceExhausted desc = quota exceeded" >/dev/null
+	local t0=$SECONDS
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait --timeout 60s
+	assert_status 1
+	[ $((SECONDS - t0)) -lt 30 ]
+	[[ "$stderr" == *"quota exceeded"* ]]
+}
+
+@test "take as a user RBAC denies: a clear error, exit 1, nothing created" {
+	make_pvc data
+	run --separate-stderr env KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" kubectl volsnap take data -n "$NS" --name s1
+	assert_status 1
+	[[ "$stderr" == error:* ]]
+	[[ "$stderr" == *orbidden* ]]
+	no_snapshots
+}

@@ -1,0 +1,339 @@
+/* Requests over the scripted server: paged lists, delete options, parallel
+ * calls, discovery and access reviews. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "kube/http.h"
+#include "kube/kube.h"
+#include "support/fixture.c"
+#include "util/json.h"
+#include "util/strlist.h"
+
+#define JSON_CT "Content-Type: application/json\r\n"
+#define VS "/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots"
+#define PAGE(items, cont)                                                                                              \
+	"{\"kind\":\"VolumeSnapshotList\",\"metadata\":{\"resourceVersion\":\"4711\",\"continue\":\"" cont             \
+	"\"},\"items\":[" items "]}"
+#define ITEM(name) "{\"metadata\":{\"name\":\"" name "\"}}"
+
+static int setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	fixture_start(f);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	fixture_stop(*state);
+	free(*state);
+	return 0;
+}
+
+static void add_json(struct fixture *f, const char *match, int status, const char *body)
+{
+	ts_add(f->ts, &(struct ts_reply){.match = match, .status = status, .headers = JSON_CT, .body = body});
+}
+
+static void three_pages(struct fixture *f)
+{
+	add_json(f, "GET " VS "?limit=2&labelSelector=app%3Ddb%2Ctier%21%3Dx ", 200,
+		 PAGE(ITEM("a") "," ITEM("b"), "t1"));
+	add_json(f, "continue=t1", 200, PAGE(ITEM("c") "," ITEM("d"), "t2"));
+	add_json(f, "continue=t2", 200, PAGE(ITEM("e"), ""));
+}
+
+static int collect(json_object *item, void *ud)
+{
+	strlist_push(ud, jstr(item, "metadata.name"));
+	return 0;
+}
+
+static void test_list_each_pages(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_list_opts lo = {.label_selector = "app=db,tier!=x", .limit = 2};
+	struct strlist names = STRLIST_INIT;
+	char *rv = NULL;
+
+	three_pages(f);
+	assert_int_equal(kube_list_each(fixture_client(f), VS, &lo, collect, &names, &rv, &err), 0);
+	assert_int_equal(names.n, 5);
+	assert_string_equal(names.items[0], "a");
+	assert_string_equal(names.items[4], "e");
+	assert_string_equal(rv, "4711");
+	assert_int_equal(ts_nrequests(f->ts), 3);
+	assert_string_equal(ts_request(f->ts, 1)->target,
+			    VS "?limit=2&labelSelector=app%3Ddb%2Ctier%21%3Dx&continue=t1");
+	free(rv);
+	strlist_clear(&names);
+}
+
+static void test_list_error_on_page_two(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	json_object *items = NULL;
+
+	add_json(f, "limit=500 ", 200, PAGE(ITEM("a"), "t1"));
+	add_json(f, "continue=t1", 410,
+		 "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Failure\","
+		 "\"message\":\"The provided continue parameter is too old\",\"reason\":\"Expired\","
+		 "\"code\":410}");
+	assert_int_equal(kube_list_all(fixture_client(f), VS, NULL, &items, &err), -1);
+	assert_null(items);
+	assert_int_equal(err.http_code, 410);
+	assert_string_equal(err.reason, "Expired");
+	kube_error_clear(&err);
+}
+
+static int stop_at_c(json_object *item, void *ud)
+{
+	(void)ud;
+	return !strcmp(jstr(item, "metadata.name"), "c") ? 1 : 0;
+}
+
+static int fail_at_b(json_object *item, void *ud)
+{
+	(void)ud;
+	return !strcmp(jstr(item, "metadata.name"), "b") ? -1 : 0;
+}
+
+static void test_list_callbacks_stop_and_abort(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_list_opts lo = {.label_selector = "app=db,tier!=x", .limit = 2};
+
+	three_pages(f);
+	assert_int_equal(kube_list_each(fixture_client(f), VS, &lo, stop_at_c, NULL, NULL, &err), 0);
+	assert_int_equal(ts_nrequests(f->ts), 2); /* page three never asked for */
+
+	add_json(f, NULL, 200, PAGE(ITEM("a") "," ITEM("b"), ""));
+	assert_int_equal(kube_list_each(f->client, VS, NULL, fail_at_b, NULL, NULL, &err), -1);
+	assert_int_equal(err.kind, KUBE_ERR_CALLBACK);
+	kube_error_clear(&err);
+}
+
+static void test_list_all_and_not_installed(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	json_object *items = NULL;
+
+	add_json(f, "limit=500 ", 200,
+		 "{\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[" ITEM("x") "]}");
+	assert_int_equal(kube_list_all(fixture_client(f), VS, NULL, &items, &err), 0);
+	assert_int_equal(json_object_array_length(items), 1);
+	json_object_put(items);
+
+	ts_add(f->ts, &(struct ts_reply){.status = 404,
+					 .headers = "Content-Type: text/plain; charset=utf-8\r\n",
+					 .body = "404 page not found\n"});
+	assert_int_equal(kube_list_all(f->client, VS, NULL, &items, &err), -1);
+	assert_int_equal(err.kind, KUBE_ERR_NOT_INSTALLED);
+	assert_string_equal(err.message, "the server does not serve snapshot.storage.k8s.io/v1 volumesnapshots");
+	kube_error_clear(&err);
+}
+
+static void test_delete_options(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_delete_opts o = {
+	    .uid = "u-1", .resource_version = "42", .propagation = "Foreground", .flags = KUBE_DRY_RUN};
+	json_object *out = NULL;
+
+	add_json(f, NULL, 200, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":\"Success\"}");
+	add_json(f, NULL, 200, "{}");
+	assert_int_equal(kube_delete(fixture_client(f), VS "/s1", &o, &out, &err), 0);
+	assert_string_equal(jstr(out, "status"), "Success");
+	json_object_put(out);
+
+	const struct ts_request *r = ts_request(f->ts, 0);
+	assert_string_equal(r->method, "DELETE");
+	assert_string_equal(r->target, VS "/s1?dryRun=All");
+	json_object *body = jparse(r->body, r->body_len);
+	assert_string_equal(jstr(body, "kind"), "DeleteOptions");
+	assert_string_equal(jstr(body, "preconditions.uid"), "u-1");
+	assert_string_equal(jstr(body, "preconditions.resourceVersion"), "42");
+	assert_string_equal(jstr(body, "propagationPolicy"), "Foreground");
+	json_object_put(body);
+
+	assert_int_equal(kube_delete(f->client, VS "/s2", NULL, NULL, &err), 0);
+	assert_string_equal(ts_request(f->ts, 1)->target, VS "/s2");
+	assert_int_equal(ts_request(f->ts, 1)->body_len, 0);
+}
+
+/* Three reads the server answers after 300 ms each: asked one after another
+ * they would take 900 ms; at once, about 300. The server's arrival times show
+ * the overlap without depending on how fast this machine is; the wall-clock
+ * bound is generous and skipped under valgrind. */
+static void test_call_many_in_parallel(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_call calls[4] = {
+	    {.method = "GET", .path = "/a"},
+	    {.method = "LIST", .path = VS},
+	    {.method = "GET", .path = "/missing"},
+	    {.method = "GET", .path = "/b"},
+	};
+
+	ts_add(f->ts,
+	       &(struct ts_reply){
+		   .match = "GET /a ", .status = 200, .headers = JSON_CT, .body = "{\"ok\":true}", .delay_ms = 300});
+	ts_add(f->ts, &(struct ts_reply){.match = "limit=500 ",
+					 .status = 200,
+					 .headers = JSON_CT,
+					 .body = PAGE(ITEM("a"), "t1"),
+					 .delay_ms = 300});
+	add_json(f, "continue=t1", 200, PAGE(ITEM("b"), ""));
+	ts_add(f->ts,
+	       &(struct ts_reply){.match = "/missing",
+				  .status = 404,
+				  .headers = JSON_CT,
+				  .delay_ms = 300,
+				  .body = "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"metadata\":{},\"status\":"
+					  "\"Failure\",\"message\":\"x not found\",\"reason\":\"NotFound\","
+					  "\"code\":404}"});
+	add_json(f, "GET /b ", 200, "{}");
+	int64_t t0 = http_now_ms();
+	assert_int_equal(kube_call_many(fixture_client(f), calls, 4, &err), 0);
+	int64_t took = http_now_ms() - t0;
+
+	long long first = 0, last = 0;
+	for (size_t i = 0; i < ts_nrequests(f->ts); i++) {
+		const struct ts_request *r = ts_request(f->ts, i);
+		if (strstr(r->target, "continue=") || !strcmp(r->target, "/b"))
+			continue;
+		first = first && first < r->at_ms ? first : r->at_ms;
+		last = last > r->at_ms ? last : r->at_ms;
+	}
+	assert_true(last - first < 300); /* all asked before the first answer came */
+	if (!getenv("VOLSNAP_VALGRIND"))
+		assert_true(took < 850);
+
+	assert_int_equal(calls[0].rc, 0);
+	assert_true(json_object_get_boolean(jget(calls[0].result, "ok")));
+	assert_int_equal(calls[1].rc, 0);
+	assert_int_equal(json_object_array_length(jget(calls[1].result, "items")), 2);
+	assert_string_equal(jstr(calls[1].result, "metadata.resourceVersion"), "4711");
+	assert_null(jget(calls[1].result, "metadata.continue"));
+	assert_int_equal(calls[2].rc, -1);
+	assert_true(kube_error_is_not_found(&calls[2].err));
+	assert_string_equal(calls[2].err.message, "x not found");
+	assert_int_equal(calls[3].rc, 0);
+	for (int i = 0; i < 4; i++) {
+		json_object_put(calls[i].result);
+		kube_error_clear(&calls[i].err);
+	}
+}
+
+static void test_discovery(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_version v;
+	char **vs = NULL;
+	size_t n = 9;
+
+	add_json(f, "/version", 200,
+		 "{\"major\":\"1\",\"minor\":\"31+\",\"gitVersion\":\"v1.31.4-gke.1\","
+		 "\"platform\":\"linux/amd64\"}");
+	add_json(f, "/apis/snapshot.storage.k8s.io ", 200,
+		 "{\"kind\":\"APIGroup\",\"name\":\"snapshot.storage.k8s.io\",\"versions\":[{\"groupVersion\":"
+		 "\"snapshot.storage.k8s.io/v1beta1\",\"version\":\"v1beta1\"},{\"groupVersion\":"
+		 "\"snapshot.storage.k8s.io/v1\",\"version\":\"v1\"}],\"preferredVersion\":{\"groupVersion\":"
+		 "\"snapshot.storage.k8s.io/v1\",\"version\":\"v1\"}}");
+	ts_add(f->ts, &(struct ts_reply){.match = "/apis/nope.io",
+					 .status = 404,
+					 .headers = "Content-Type: text/plain\r\n",
+					 .body = "404 page not found\n"});
+	assert_int_equal(kube_server_version(fixture_client(f), &v, &err), 0);
+	assert_int_equal(v.major, 1);
+	assert_int_equal(v.minor, 31);
+	assert_string_equal(v.git_version, "v1.31.4-gke.1");
+	assert_string_equal(v.platform, "linux/amd64");
+	kube_version_clear(&v);
+
+	assert_int_equal(kube_group_versions(f->client, "snapshot.storage.k8s.io", &vs, &n, &err), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(vs[0], "v1");
+	assert_string_equal(vs[1], "v1beta1");
+	kube_strv_free(vs, n);
+
+	assert_int_equal(kube_group_versions(f->client, "nope.io", &vs, &n, &err), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(err.kind, KUBE_ERR_NONE);
+	kube_strv_free(vs, n);
+}
+
+static void test_can_i(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_access q[2] = {
+	    {.verb = "create",
+	     .group = "snapshot.storage.k8s.io",
+	     .resource = "volumesnapshots",
+	     .namespace = "default"},
+	    {.verb = "patch",
+	     .group = "snapshot.storage.k8s.io",
+	     .resource = "volumesnapshots",
+	     .subresource = "status"},
+	};
+
+	add_json(f, "POST", 201,
+		 "{\"kind\":\"SelfSubjectAccessReview\",\"status\":{\"allowed\":true,\"reason\":\"RBAC: ok\"}}");
+	add_json(f, "POST", 201, "{\"kind\":\"SelfSubjectAccessReview\",\"status\":{\"allowed\":false}}");
+	assert_int_equal(kube_can_i(fixture_client(f), q, 2, &err), 0);
+	/* Answers may come in any order: match them by what was asked. */
+	int allowed = q[0].allowed + q[1].allowed;
+	assert_int_equal(allowed, 1);
+	for (size_t i = 0; i < 2; i++) {
+		const struct ts_request *r = ts_request(f->ts, i);
+		assert_string_equal(r->target, "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews");
+		json_object *body = jparse(r->body, r->body_len);
+		assert_string_equal(jstr(body, "kind"), "SelfSubjectAccessReview");
+		assert_string_equal(jstr(body, "spec.resourceAttributes.resource"), "volumesnapshots");
+		json_object_put(body);
+	}
+	kube_access_clear(q, 2);
+
+	for (int i = 0; i < 2; i++)
+		ts_add(f->ts,
+		       &(struct ts_reply){.status = 401, .headers = "Content-Type: text/plain\r\n", .body = "no"});
+	assert_int_equal(kube_can_i(f->client, q, 2, &err), -1);
+	assert_int_equal(err.http_code, 401);
+	kube_access_clear(q, 2);
+	kube_error_clear(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_list_each_pages, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_error_on_page_two, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_callbacks_stop_and_abort, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_list_all_and_not_installed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_options, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_call_many_in_parallel, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_can_i, setup, teardown),
+	};
+	int rc;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	rc = cmocka_run_group_tests(tests, NULL, NULL);
+	curl_global_cleanup();
+	return rc;
+}
