@@ -20,7 +20,6 @@ NAMESPACES=10
 BATCH=2000
 
 [ -x "$BIN" ] || { echo "bench/list.sh: $BIN not built (make)" >&2; exit 1; }
-[ -x /usr/bin/time ] || { echo "bench/list.sh: /usr/bin/time missing (apt-get install time)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/volsnap-bench.XXXXXX)
 STATE=${1:-}
@@ -92,11 +91,23 @@ mean_seconds() {
 	fi
 }
 
-# peak_mb CMD...: the largest max-RSS of RUNS runs, in MB.
+# max_rss_kb CMD...: peak RSS of one run, in KB: /usr/bin/time -f %M, or the
+# same number from getrusage when the time package is not installed.
+max_rss_kb() {
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+	else
+		python3 -c 'import resource, subprocess, sys
+subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+	fi
+}
+
+# peak_mb CMD...: the largest peak RSS of RUNS runs, in MB.
 peak_mb() {
 	local i kb max=0
 	for ((i = 0; i < RUNS; i++)); do
-		kb=$(/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1)
+		kb=$(max_rss_kb "$@")
 		[ "$kb" -gt "$max" ] && max=$kb
 	done
 	python3 -c "print('%.1f' % ($max / 1024))"

@@ -31,37 +31,37 @@ enum check_result {
 /* What a check may read. One entry per request so a forbidden read skips only
  * the checks that need it. */
 enum check_read {
-	READ_VERSION = 0,       /* GET /version */
-	READ_SNAP_GROUP,        /* GET /apis/snapshot.storage.k8s.io */
-	READ_SNAP_V1,           /* GET /apis/snapshot.storage.k8s.io/v1 */
-	READ_SNAP_V1BETA1,      /* GET /apis/snapshot.storage.k8s.io/v1beta1 */
-	READ_VSCLASSES,         /* LIST volumesnapshotclasses at the served version */
-	READ_NODES,             /* LIST nodes */
-	READ_CSIDRIVERS,        /* LIST csidrivers */
-	READ_CSINODES,          /* LIST csinodes */
-	READ_STORAGECLASSES,    /* LIST storageclasses */
-	READ_PVS,               /* LIST persistentvolumes */
-	READ_PVCS,              /* LIST persistentvolumeclaims in scope */
-	READ_DEPLOYMENTS,       /* LIST deployments, all namespaces */
-	READ_STATEFULSETS,      /* LIST statefulsets, all namespaces (external-snapshotter < v4.1) */
-	READ_CONTROLLER_LEASE,  /* GET the controller's leader Lease in kube-system */
-	READ_SHOOT_INFO,        /* GET ConfigMap kube-system/shoot-info (Gardener) */
-	READ_OPENSHIFT_GROUP,   /* GET /apis/config.openshift.io */
+	READ_VERSION = 0,	/* GET /version */
+	READ_SNAP_GROUP,	/* GET /apis/snapshot.storage.k8s.io */
+	READ_SNAP_V1,		/* GET /apis/snapshot.storage.k8s.io/v1 */
+	READ_SNAP_V1BETA1,	/* GET /apis/snapshot.storage.k8s.io/v1beta1 */
+	READ_VSCLASSES,		/* LIST volumesnapshotclasses at the served version */
+	READ_NODES,		/* LIST nodes */
+	READ_CSIDRIVERS,	/* LIST csidrivers */
+	READ_CSINODES,		/* LIST csinodes */
+	READ_STORAGECLASSES,	/* LIST storageclasses */
+	READ_PVS,		/* LIST persistentvolumes */
+	READ_PVCS,		/* LIST persistentvolumeclaims in scope */
+	READ_DEPLOYMENTS,	/* LIST deployments, all namespaces */
+	READ_STATEFULSETS,	/* LIST statefulsets, all namespaces (external-snapshotter < v4.1) */
+	READ_CONTROLLER_LEASE,	/* GET the controller's leader Lease in kube-system */
+	READ_SHOOT_INFO,	/* GET ConfigMap kube-system/shoot-info (Gardener) */
+	READ_OPENSHIFT_GROUP,	/* GET /apis/config.openshift.io */
 	READ_OPENSHIFT_VERSION, /* GET ClusterVersion "version" */
-	READ_ACCESS,            /* the SelfSubjectAccessReview questions (POSTs) */
+	READ_ACCESS,		/* the SelfSubjectAccessReview questions (POSTs) */
 	READ_COUNT,
 };
 #define CHECK_READ(r) (1u << (r))
 
 /* What provider detection needs: read for every doctor run, since the report
  * names the provider whatever checks were selected. */
-#define CHECK_READS_PROVIDER                                                                                          \
-	(CHECK_READ(READ_VERSION) | CHECK_READ(READ_NODES) | CHECK_READ(READ_SHOOT_INFO) |                            \
-	 CHECK_READ(READ_OPENSHIFT_GROUP) | CHECK_READ(READ_OPENSHIFT_VERSION) | CHECK_READ(READ_CSIDRIVERS) |        \
+#define CHECK_READS_PROVIDER                                                                                           \
+	(CHECK_READ(READ_VERSION) | CHECK_READ(READ_NODES) | CHECK_READ(READ_SHOOT_INFO) |                             \
+	 CHECK_READ(READ_OPENSHIFT_GROUP) | CHECK_READ(READ_OPENSHIFT_VERSION) | CHECK_READ(READ_CSIDRIVERS) |         \
 	 CHECK_READ(READ_STORAGECLASSES))
 
 struct check_read_result {
-	bool done;        /* the read was issued */
+	bool done;	  /* the read was issued */
 	json_object *obj; /* the answer (LIST: {"items": [...]}) or NULL on error; owned */
 	struct kube_error err;
 };
@@ -73,7 +73,7 @@ struct check_access {
 	const char *resource;
 	bool cluster_scoped;
 	const char *needed_by; /* "take", "restore", "prune", "schedule" */
-	bool essential;        /* without it `take` cannot work: fail, not warn */
+	bool essential;	       /* without it `take` cannot work: fail, not warn */
 	bool answered;
 	bool allowed;
 };
@@ -84,9 +84,9 @@ extern const size_t check_access_count;
 
 struct check_facts {
 	/* Inputs. */
-	const char *namespace; /* NULL: all namespaces (-A) */
-	struct strlist pvc_names;  /* --pvc */
-	const char *provider_id;   /* --provider NAME; NULL or "auto" to detect */
+	const char *namespace;	  /* NULL: all namespaces (-A) */
+	struct strlist pvc_names; /* --pvc */
+	const char *provider_id;  /* --provider NAME; NULL or "auto" to detect */
 
 	/* Raw reads, filled by check_fetch() or by unit tests. */
 	struct check_read_result reads[READ_COUNT];
@@ -99,12 +99,12 @@ struct check_facts {
 	int major, minor;
 	char *served[4]; /* snapshot.storage.k8s.io versions served, server order */
 	size_t n_served;
-	char *preferred; /* the server's preferred version, or NULL */
+	char *preferred;	  /* the server's preferred version, or NULL */
 	const char *snap_version; /* the version doctor read classes at: "v1", "v1beta1" or NULL */
 	const struct provider *provider;
 	char *provider_evidence;
 	const struct provider_era *era; /* NULL when the version is below every era */
-	struct strlist drivers;         /* installed CSI drivers: CSIDriver objects and CSINode registrations */
+	struct strlist drivers;		/* installed CSI drivers: CSIDriver objects and CSINode registrations */
 };
 
 /* Sets the inputs; copies the permissions table. */
@@ -124,7 +124,7 @@ void check_facts_set_error(struct check_facts *f, enum check_read r, enum kube_e
 /* What a check says. */
 struct check_outcome {
 	enum check_result result;
-	bool set;              /* a verdict was given (check_note) */
+	bool set;	       /* a verdict was given (check_note) */
 	struct strbuf message; /* findings joined with "; " */
 	struct strlist remediation;
 };
@@ -133,7 +133,7 @@ struct check {
 	const char *id;
 	const char *title;
 	const char *const *needs; /* NULL-terminated IDs, all earlier in the table */
-	unsigned reads;           /* CHECK_READ() bits */
+	unsigned reads;		  /* CHECK_READ() bits */
 	const char *docs;
 	void (*run)(const struct check_facts *f, struct check_outcome *o);
 };
@@ -143,7 +143,7 @@ struct check {
 /* Adds a finding; the check's result becomes the worst seen (info < pass <
  * warn < fail). */
 void check_note(struct check_outcome *o, enum check_result r, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Adds a remediation step unless it is already there. */
 void check_remedy(struct check_outcome *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* The items of a LIST read, or NULL after marking o "skip" with "cannot read

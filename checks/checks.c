@@ -7,16 +7,15 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-extern const struct check check_server_version, check_provider_issues, check_snapshot_crds,
-	check_snapshot_controller, check_csi_drivers, check_storage_classes, check_snapshot_classes, check_pvcs,
-	check_permissions;
+extern const struct check check_server_version, check_provider_issues, check_snapshot_crds, check_snapshot_controller,
+    check_csi_drivers, check_storage_classes, check_snapshot_classes, check_pvcs, check_permissions;
 
 /* Dependency order: every check's needs come before it. IDs are stable: they
  * are part of the JSON report and of `--check`. */
 static const struct check *const catalogue[] = {
-	&check_server_version,  &check_provider_issues,  &check_snapshot_crds,
-	&check_snapshot_controller, &check_csi_drivers, &check_storage_classes,
-	&check_snapshot_classes, &check_pvcs,           &check_permissions,
+    &check_server_version, &check_provider_issues, &check_snapshot_crds,    &check_snapshot_controller,
+    &check_csi_drivers,	   &check_storage_classes, &check_snapshot_classes, &check_pvcs,
+    &check_permissions,
 };
 #define NCHECKS (sizeof catalogue / sizeof catalogue[0])
 
@@ -43,8 +42,8 @@ const struct check *check_find(const char *id)
 const char *check_result_name(enum check_result r)
 {
 	static const char *const names[] = {
-		[CHECK_PASS] = "pass", [CHECK_WARN] = "warn", [CHECK_FAIL] = "fail",
-		[CHECK_SKIP] = "skip", [CHECK_INFO] = "info",
+	    [CHECK_PASS] = "pass", [CHECK_WARN] = "warn", [CHECK_FAIL] = "fail",
+	    [CHECK_SKIP] = "skip", [CHECK_INFO] = "info",
 	};
 	return r < CHECK_NRESULTS ? names[r] : "?";
 }
@@ -54,7 +53,7 @@ const char *check_result_name(enum check_result r)
 static int severity(enum check_result r)
 {
 	static const int rank[] = {
-		[CHECK_INFO] = 0, [CHECK_PASS] = 1, [CHECK_SKIP] = 2, [CHECK_WARN] = 3, [CHECK_FAIL] = 4,
+	    [CHECK_INFO] = 0, [CHECK_PASS] = 1, [CHECK_SKIP] = 2, [CHECK_WARN] = 3, [CHECK_FAIL] = 4,
 	};
 	return rank[r];
 }
@@ -87,24 +86,24 @@ void check_remedy(struct check_outcome *o, const char *fmt, ...)
 const char *check_read_name(enum check_read r)
 {
 	static const char *const names[READ_COUNT] = {
-		[READ_VERSION] = "the server version",
-		[READ_SNAP_GROUP] = "API group snapshot.storage.k8s.io",
-		[READ_SNAP_V1] = "snapshot.storage.k8s.io/v1",
-		[READ_SNAP_V1BETA1] = "snapshot.storage.k8s.io/v1beta1",
-		[READ_VSCLASSES] = "volumesnapshotclasses",
-		[READ_NODES] = "nodes",
-		[READ_CSIDRIVERS] = "csidrivers",
-		[READ_CSINODES] = "csinodes",
-		[READ_STORAGECLASSES] = "storageclasses",
-		[READ_PVS] = "persistentvolumes",
-		[READ_PVCS] = "persistentvolumeclaims",
-		[READ_DEPLOYMENTS] = "deployments",
-		[READ_STATEFULSETS] = "statefulsets",
-		[READ_CONTROLLER_LEASE] = "lease kube-system/snapshot-controller-leader",
-		[READ_SHOOT_INFO] = "configmap kube-system/shoot-info",
-		[READ_OPENSHIFT_GROUP] = "API group config.openshift.io",
-		[READ_OPENSHIFT_VERSION] = "clusterversion version",
-		[READ_ACCESS] = "selfsubjectaccessreviews",
+	    [READ_VERSION] = "the server version",
+	    [READ_SNAP_GROUP] = "API group snapshot.storage.k8s.io",
+	    [READ_SNAP_V1] = "snapshot.storage.k8s.io/v1",
+	    [READ_SNAP_V1BETA1] = "snapshot.storage.k8s.io/v1beta1",
+	    [READ_VSCLASSES] = "volumesnapshotclasses",
+	    [READ_NODES] = "nodes",
+	    [READ_CSIDRIVERS] = "csidrivers",
+	    [READ_CSINODES] = "csinodes",
+	    [READ_STORAGECLASSES] = "storageclasses",
+	    [READ_PVS] = "persistentvolumes",
+	    [READ_PVCS] = "persistentvolumeclaims",
+	    [READ_DEPLOYMENTS] = "deployments",
+	    [READ_STATEFULSETS] = "statefulsets",
+	    [READ_CONTROLLER_LEASE] = "lease kube-system/snapshot-controller-leader",
+	    [READ_SHOOT_INFO] = "configmap kube-system/shoot-info",
+	    [READ_OPENSHIFT_GROUP] = "API group config.openshift.io",
+	    [READ_OPENSHIFT_VERSION] = "clusterversion version",
+	    [READ_ACCESS] = "selfsubjectaccessreviews",
 	};
 	return r < READ_COUNT ? names[r] : "?";
 }

@@ -6,8 +6,7 @@
 
 #include "util/json.h"
 
-static const char *const snapshot_resources[] = {"volumesnapshots", "volumesnapshotcontents",
-						 "volumesnapshotclasses"};
+static const char *const snapshot_resources[] = {"volumesnapshots", "volumesnapshotcontents", "volumesnapshotclasses"};
 
 static bool has_resource(json_object *list, const char *name)
 {
@@ -91,10 +90,10 @@ static void run_snapshot_crds(const struct check_facts *f, struct check_outcome 
 }
 
 const struct check check_snapshot_crds = {
-	.id = "snapshot-crds",
-	.title = "Snapshot CRDs",
-	.needs = NULL,
-	.reads = CHECK_READ(READ_SNAP_GROUP) | CHECK_READ(READ_SNAP_V1) | CHECK_READ(READ_SNAP_V1BETA1),
-	.docs = "https://github.com/kubernetes-csi/external-snapshotter#usage",
-	.run = run_snapshot_crds,
+    .id = "snapshot-crds",
+    .title = "Snapshot CRDs",
+    .needs = (const char *const[]){"server-version", NULL},
+    .reads = CHECK_READ(READ_SNAP_GROUP) | CHECK_READ(READ_SNAP_V1) | CHECK_READ(READ_SNAP_V1BETA1),
+    .docs = "https://github.com/kubernetes-csi/external-snapshotter#usage",
+    .run = run_snapshot_crds,
 };

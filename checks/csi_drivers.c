@@ -28,7 +28,8 @@ static void remedy_no_driver(const struct check_facts *f, struct check_outcome *
 	const struct provider_step *st = check_provider_step(f, PROVIDER_STEP_DRIVER);
 	if (st)
 		check_remedy(o, "%s: %s", st->title, st->command);
-	check_remedy(o, "install a CSI driver that supports snapshots (https://kubernetes-csi.github.io/docs/drivers.html)");
+	check_remedy(
+	    o, "install a CSI driver that supports snapshots (https://kubernetes-csi.github.io/docs/drivers.html)");
 }
 
 static void judge_driver(const char *d, json_object *csinodes, int nnodes, struct check_outcome *o, int *usable)
@@ -82,10 +83,10 @@ static void run_csi_drivers(const struct check_facts *f, struct check_outcome *o
 }
 
 const struct check check_csi_drivers = {
-	.id = "csi-drivers",
-	.title = "CSI drivers",
-	.needs = NULL,
-	.reads = CHECK_READ(READ_CSIDRIVERS) | CHECK_READ(READ_CSINODES) | CHECK_READ(READ_NODES),
-	.docs = "https://kubernetes-csi.github.io/docs/drivers.html",
-	.run = run_csi_drivers,
+    .id = "csi-drivers",
+    .title = "CSI drivers",
+    .needs = (const char *const[]){"server-version", NULL},
+    .reads = CHECK_READ(READ_CSIDRIVERS) | CHECK_READ(READ_CSINODES) | CHECK_READ(READ_NODES),
+    .docs = "https://kubernetes-csi.github.io/docs/drivers.html",
+    .run = run_csi_drivers,
 };

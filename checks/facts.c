@@ -15,21 +15,23 @@
 /* What take, restore, prune and a scheduled job need (the Kyma guide's CronJob
  * needs a ServiceAccount, Role and RoleBinding besides the CronJob). */
 const struct check_access check_access_table[] = {
-	{.verb = "create", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take", .essential = true},
-	{.verb = "get", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take", .essential = true},
-	{.verb = "watch", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take --wait"},
-	{.verb = "list", .group = SNAP, .resource = "volumesnapshots", .needed_by = "list, prune"},
-	{.verb = "delete", .group = SNAP, .resource = "volumesnapshots", .needed_by = "prune, delete"},
-	{.verb = "get", .group = SNAP, .resource = "volumesnapshotcontents", .cluster_scoped = true,
-	 .needed_by = "describe, restore"},
-	{.verb = "list", .group = SNAP, .resource = "volumesnapshotclasses", .cluster_scoped = true,
-	 .needed_by = "take"},
-	{.verb = "get", .group = "", .resource = "persistentvolumeclaims", .needed_by = "take"},
-	{.verb = "create", .group = "", .resource = "persistentvolumeclaims", .needed_by = "restore"},
-	{.verb = "create", .group = "batch", .resource = "cronjobs", .needed_by = "schedule"},
-	{.verb = "create", .group = "", .resource = "serviceaccounts", .needed_by = "schedule"},
-	{.verb = "create", .group = RBAC, .resource = "roles", .needed_by = "schedule"},
-	{.verb = "create", .group = RBAC, .resource = "rolebindings", .needed_by = "schedule"},
+    {.verb = "create", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take", .essential = true},
+    {.verb = "get", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take", .essential = true},
+    {.verb = "watch", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take --wait"},
+    {.verb = "list", .group = SNAP, .resource = "volumesnapshots", .needed_by = "list, prune"},
+    {.verb = "delete", .group = SNAP, .resource = "volumesnapshots", .needed_by = "prune, delete"},
+    {.verb = "get",
+     .group = SNAP,
+     .resource = "volumesnapshotcontents",
+     .cluster_scoped = true,
+     .needed_by = "describe, restore"},
+    {.verb = "list", .group = SNAP, .resource = "volumesnapshotclasses", .cluster_scoped = true, .needed_by = "take"},
+    {.verb = "get", .group = "", .resource = "persistentvolumeclaims", .needed_by = "take"},
+    {.verb = "create", .group = "", .resource = "persistentvolumeclaims", .needed_by = "restore"},
+    {.verb = "create", .group = "batch", .resource = "cronjobs", .needed_by = "schedule"},
+    {.verb = "create", .group = "", .resource = "serviceaccounts", .needed_by = "schedule"},
+    {.verb = "create", .group = RBAC, .resource = "roles", .needed_by = "schedule"},
+    {.verb = "create", .group = RBAC, .resource = "rolebindings", .needed_by = "schedule"},
 };
 const size_t check_access_count = sizeof check_access_table / sizeof check_access_table[0];
 
@@ -61,6 +63,8 @@ void check_facts_set_error(struct check_facts *f, enum check_read r, enum kube_e
 	kube_error_set(&f->reads[r].err, kind, code, reason, NULL, "%s", message ? message : "");
 }
 
+static void clear_derived(struct check_facts *f);
+
 void check_facts_release(struct check_facts *f)
 {
 	for (int r = 0; r < READ_COUNT; r++) {
@@ -68,12 +72,7 @@ void check_facts_release(struct check_facts *f)
 		kube_error_clear(&f->reads[r].err);
 	}
 	kube_error_clear(&f->access_err);
-	for (size_t i = 0; i < f->n_served; i++)
-		free(f->served[i]);
-	free(f->git_version);
-	free(f->preferred);
-	free(f->provider_evidence);
-	strlist_clear(&f->drivers);
+	clear_derived(f);
 	strlist_clear(&f->pvc_names);
 	memset(f, 0, sizeof *f);
 }
@@ -154,24 +153,42 @@ static int derive_provider(struct check_facts *f, char **why)
 		return 0;
 	}
 	struct provider_signals s = {
-		.git_version = f->git_version,
-		.major = f->major,
-		.minor = f->minor,
-		.nodes = check_items(f, READ_NODES, NULL),
-		.shoot_info = jget(check_object(f, READ_SHOOT_INFO), "data"),
-		.csi_drivers = (const char *const *)f->drivers.items,
-		.n_csi_drivers = f->drivers.n,
-		.storage_classes = check_items(f, READ_STORAGECLASSES, NULL),
-		.openshift_api = check_object(f, READ_OPENSHIFT_GROUP) != NULL,
-		.openshift_version = jstr(check_object(f, READ_OPENSHIFT_VERSION), "status.desired.version"),
+	    .git_version = f->git_version,
+	    .major = f->major,
+	    .minor = f->minor,
+	    .nodes = check_items(f, READ_NODES, NULL),
+	    .shoot_info = jget(check_object(f, READ_SHOOT_INFO), "data"),
+	    .csi_drivers = (const char *const *)f->drivers.items,
+	    .n_csi_drivers = f->drivers.n,
+	    .storage_classes = check_items(f, READ_STORAGECLASSES, NULL),
+	    .openshift_api = check_object(f, READ_OPENSHIFT_GROUP) != NULL,
+	    .openshift_version = jstr(check_object(f, READ_OPENSHIFT_VERSION), "status.desired.version"),
 	};
 	f->provider = provider_detect(&s, &ev);
 	f->provider_evidence = strbuf_detach(&ev);
 	return 0;
 }
 
+/* So deriving again (after a test changes a read) starts clean. */
+static void clear_derived(struct check_facts *f)
+{
+	for (size_t i = 0; i < f->n_served; i++)
+		free(f->served[i]);
+	f->n_served = 0;
+	free(f->git_version);
+	free(f->preferred);
+	free(f->provider_evidence);
+	f->git_version = f->preferred = f->provider_evidence = NULL;
+	f->major = f->minor = 0;
+	f->snap_version = NULL;
+	f->provider = NULL;
+	f->era = NULL;
+	strlist_clear(&f->drivers);
+}
+
 int check_facts_derive(struct check_facts *f, char **why)
 {
+	clear_derived(f);
 	derive_version(f);
 	derive_snapshot_api(f);
 	derive_drivers(f);

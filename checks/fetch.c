@@ -17,9 +17,9 @@
 
 struct plan {
 	struct kube_call calls[CALLS_MAX];
-	int read_of[CALLS_MAX];   /* enum check_read, or -1 for an access question */
+	int read_of[CALLS_MAX];	  /* enum check_read, or -1 for an access question */
 	int access_of[CALLS_MAX]; /* index into f->access */
-	char *paths[CALLS_MAX];   /* owned */
+	char *paths[CALLS_MAX];	  /* owned */
 	size_t n;
 };
 
@@ -41,25 +41,42 @@ static char *vsclasses_path(const char *version)
 static char *read_path(enum check_read r, const char *ns)
 {
 	switch (r) {
-	case READ_VERSION: return xstrdup("/version");
-	case READ_SNAP_GROUP: return xstrdup("/apis/" SNAP_GROUP);
-	case READ_SNAP_V1: return xstrdup("/apis/" SNAP_GROUP "/v1");
-	case READ_SNAP_V1BETA1: return xstrdup("/apis/" SNAP_GROUP "/v1beta1");
-	case READ_VSCLASSES: return vsclasses_path("v1");
-	case READ_NODES: return kube_path(&KUBE_NODES, NULL, NULL, NULL);
-	case READ_CSIDRIVERS: return kube_path(&KUBE_CSIDRIVERS, NULL, NULL, NULL);
-	case READ_CSINODES: return kube_path(&KUBE_CSINODES, NULL, NULL, NULL);
-	case READ_STORAGECLASSES: return kube_path(&KUBE_STORAGECLASSES, NULL, NULL, NULL);
-	case READ_PVS: return kube_path(&KUBE_PVS, NULL, NULL, NULL);
-	case READ_PVCS: return kube_path(&KUBE_PVCS, ns, NULL, NULL);
-	case READ_DEPLOYMENTS: return kube_path(&KUBE_DEPLOYMENTS, NULL, NULL, NULL);
-	case READ_STATEFULSETS: return xstrdup("/apis/apps/v1/statefulsets");
+	case READ_VERSION:
+		return xstrdup("/version");
+	case READ_SNAP_GROUP:
+		return xstrdup("/apis/" SNAP_GROUP);
+	case READ_SNAP_V1:
+		return xstrdup("/apis/" SNAP_GROUP "/v1");
+	case READ_SNAP_V1BETA1:
+		return xstrdup("/apis/" SNAP_GROUP "/v1beta1");
+	case READ_VSCLASSES:
+		return vsclasses_path("v1");
+	case READ_NODES:
+		return kube_path(&KUBE_NODES, NULL, NULL, NULL);
+	case READ_CSIDRIVERS:
+		return kube_path(&KUBE_CSIDRIVERS, NULL, NULL, NULL);
+	case READ_CSINODES:
+		return kube_path(&KUBE_CSINODES, NULL, NULL, NULL);
+	case READ_STORAGECLASSES:
+		return kube_path(&KUBE_STORAGECLASSES, NULL, NULL, NULL);
+	case READ_PVS:
+		return kube_path(&KUBE_PVS, NULL, NULL, NULL);
+	case READ_PVCS:
+		return kube_path(&KUBE_PVCS, ns, NULL, NULL);
+	case READ_DEPLOYMENTS:
+		return kube_path(&KUBE_DEPLOYMENTS, NULL, NULL, NULL);
+	case READ_STATEFULSETS:
+		return xstrdup("/apis/apps/v1/statefulsets");
 	case READ_CONTROLLER_LEASE:
 		return xstrdup("/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/snapshot-controller-leader");
-	case READ_SHOOT_INFO: return kube_path(&KUBE_CONFIGMAPS, "kube-system", "shoot-info", NULL);
-	case READ_OPENSHIFT_GROUP: return xstrdup("/apis/config.openshift.io");
-	case READ_OPENSHIFT_VERSION: return xstrdup("/apis/config.openshift.io/v1/clusterversions/version");
-	default: return NULL;
+	case READ_SHOOT_INFO:
+		return kube_path(&KUBE_CONFIGMAPS, "kube-system", "shoot-info", NULL);
+	case READ_OPENSHIFT_GROUP:
+		return xstrdup("/apis/config.openshift.io");
+	case READ_OPENSHIFT_VERSION:
+		return xstrdup("/apis/config.openshift.io/v1/clusterversions/version");
+	default:
+		return NULL;
 	}
 }
 
@@ -67,8 +84,15 @@ static char *read_path(enum check_read r, const char *ns)
 static const char *read_method(enum check_read r)
 {
 	switch (r) {
-	case READ_VSCLASSES: case READ_NODES: case READ_CSIDRIVERS: case READ_CSINODES: case READ_STORAGECLASSES:
-	case READ_PVS: case READ_PVCS: case READ_DEPLOYMENTS: case READ_STATEFULSETS:
+	case READ_VSCLASSES:
+	case READ_NODES:
+	case READ_CSIDRIVERS:
+	case READ_CSINODES:
+	case READ_STORAGECLASSES:
+	case READ_PVS:
+	case READ_PVCS:
+	case READ_DEPLOYMENTS:
+	case READ_STATEFULSETS:
 		return "LIST";
 	default:
 		return "GET";

@@ -20,9 +20,9 @@ static const struct {
 	struct provider_kver from;
 	const char *tag;
 } snapshotter_tags[] = {
-	{.from = {1, 25}, .tag = "v8.6.0"},
-	{.from = {1, 20}, .tag = "v6.3.0"},
-	{.from = {1, 17}, .tag = "v3.0.0"},
+    {.from = {1, 25}, .tag = "v8.6.0"},
+    {.from = {1, 20}, .tag = "v6.3.0"},
+    {.from = {1, 17}, .tag = "v3.0.0"},
 };
 
 const char *check_snapshotter_tag(int major, int minor)
@@ -98,7 +98,6 @@ bool check_driver_snapshots(const char *driver)
 {
 	return provider_is_known_snapshot_driver(driver) != PROVIDER_NO;
 }
-
 
 const struct provider_step *check_provider_step(const struct check_facts *f, unsigned kinds)
 {

@@ -34,8 +34,8 @@ static void report(struct denials *d, const char *where, struct check_outcome *o
 	struct strbuf by = STRBUF_INIT;
 	for (size_t i = 0; i < d->by.n; i++)
 		strbuf_addf(&by, "%s%s", i ? ", " : "", d->by.items[i]);
-	check_note(o, d->essential ? CHECK_FAIL : CHECK_WARN, "cannot %s %s in %s (needed by %s)", d->what.buf,
-		   d->last, where, by.buf);
+	check_note(o, d->essential ? CHECK_FAIL : CHECK_WARN, "cannot %s %s in %s (needed by %s)", d->what.buf, d->last,
+		   where, by.buf);
 	check_remedy(o, "ask your cluster admin to grant: %s", d->grant.buf);
 	strbuf_release(&by);
 }
@@ -67,10 +67,10 @@ static void run_permissions(const struct check_facts *f, struct check_outcome *o
 }
 
 const struct check check_permissions = {
-	.id = "permissions",
-	.title = "Permissions",
-	.needs = NULL,
-	.reads = CHECK_READ(READ_ACCESS),
-	.docs = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/",
-	.run = run_permissions,
+    .id = "permissions",
+    .title = "Permissions",
+    .needs = NULL,
+    .reads = CHECK_READ(READ_ACCESS),
+    .docs = "https://kubernetes.io/docs/reference/access-authn-authz/rbac/",
+    .run = run_permissions,
 };

@@ -5,9 +5,9 @@
 #include <stdio.h>
 
 static const enum check_result by_severity[] = {
-	[PROVIDER_SEV_INFO] = CHECK_INFO,
-	[PROVIDER_SEV_WARNING] = CHECK_WARN,
-	[PROVIDER_SEV_BLOCKER] = CHECK_FAIL,
+    [PROVIDER_SEV_INFO] = CHECK_INFO,
+    [PROVIDER_SEV_WARNING] = CHECK_WARN,
+    [PROVIDER_SEV_BLOCKER] = CHECK_FAIL,
 };
 
 static void note_issue(struct check_outcome *o, const struct provider_issue *is)
@@ -30,6 +30,12 @@ static void note_issue(struct check_outcome *o, const struct provider_issue *is)
 static void note_era(const struct check_facts *f, struct check_outcome *o)
 {
 	const struct provider_era *e = f->era;
+	const struct provider *p = f->provider;
+	if (!e && p->n_eras && provider_kver_cmp((struct provider_kver){f->major, f->minor}, p->eras[0].from) < 0) {
+		check_note(o, CHECK_FAIL, "%s on %d.%d predates its volume snapshot support (from %d.%d)", p->name,
+			   f->major, f->minor, p->eras[0].from.major, p->eras[0].from.minor);
+		check_remedy(o, "see `kubectl volsnap setup %s` for the versions that support snapshots", p->id);
+	}
 	if (!e)
 		return;
 	if (e->support == PROVIDER_SNAP_UNSUPPORTED || e->support == PROVIDER_SNAP_BROKEN)
@@ -42,7 +48,13 @@ static void note_era(const struct check_facts *f, struct check_outcome *o)
 static void run_provider_issues(const struct check_facts *f, struct check_outcome *o)
 {
 	const struct provider_issue *issues[16];
-	size_t n = provider_issues_for(f->provider, f->major, f->minor, issues, 16);
+	size_t n;
+
+	if (!f->git_version) {
+		check_note(o, CHECK_SKIP, "cannot tell without the server version");
+		return;
+	}
+	n = provider_issues_for(f->provider, f->major, f->minor, issues, 16);
 
 	note_era(f, o);
 	for (size_t i = 0; i < n && i < 16; i++)
@@ -56,10 +68,12 @@ static void run_provider_issues(const struct check_facts *f, struct check_outcom
 }
 
 const struct check check_provider_issues = {
-	.id = "provider-issues",
-	.title = "Provider known issues",
-	.needs = (const char *const[]){"server-version", NULL},
-	.reads = CHECK_READS_PROVIDER,
-	.docs = "https://kubernetes-csi.github.io/docs/drivers.html",
-	.run = run_provider_issues,
+    .id = "provider-issues",
+    .title = "Provider known issues",
+    /* Not server-version: when that fails (too old for the provider), the
+     * era's advice of its time is exactly what the user needs to read. */
+    .needs = NULL,
+    .reads = CHECK_READS_PROVIDER,
+    .docs = "https://kubernetes-csi.github.io/docs/drivers.html",
+    .run = run_provider_issues,
 };

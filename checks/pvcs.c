@@ -110,8 +110,9 @@ static void judge_pvc(const struct check_facts *f, json_object *pvc, json_object
 		if (room(s, 0))
 			check_note(o, s->bad, "%s/%s is %s, not bound: a snapshot of it fails until it is bound", ns,
 				   name, phase);
-		check_remedy(o, "wait until the PVC is Bound (kubectl get pvc -n %s -w) before taking a snapshot; do not "
-				"create a VolumeSnapshot in the same apply as its PVC",
+		check_remedy(o,
+			     "wait until the PVC is Bound (kubectl get pvc -n %s -w) before taking a snapshot; do not "
+			     "create a VolumeSnapshot in the same apply as its PVC",
 			     ns);
 		return;
 	}
@@ -128,7 +129,7 @@ static void missing_named(const struct check_facts *f, json_object *items, struc
 }
 
 static void summarise(const struct check_facts *f, struct check_outcome *o, const struct pvc_scan *s, int total,
-		      json_object *pvs)
+		      const json_object *pvs)
 {
 	static const char *const what[] = {"unbound", "without CSI source", "without class", ""};
 	for (int k = 0; k < 3; k++)
@@ -164,10 +165,10 @@ static void run_pvcs(const struct check_facts *f, struct check_outcome *o)
 }
 
 const struct check check_pvcs = {
-	.id = "pvcs",
-	.title = "PersistentVolumeClaims",
-	.needs = (const char *const[]){"csi-drivers", NULL},
-	.reads = CHECK_READ(READ_PVCS) | CHECK_READ(READ_PVS) | CHECK_READ(READ_VSCLASSES),
-	.docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshots/#provisioning-volume-snapshot",
-	.run = run_pvcs,
+    .id = "pvcs",
+    .title = "PersistentVolumeClaims",
+    .needs = (const char *const[]){"csi-drivers", NULL},
+    .reads = CHECK_READ(READ_PVCS) | CHECK_READ(READ_PVS) | CHECK_READ(READ_VSCLASSES),
+    .docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshots/#provisioning-volume-snapshot",
+    .run = run_pvcs,
 };

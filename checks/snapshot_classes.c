@@ -56,8 +56,9 @@ static void judge_driver(const struct check_facts *f, json_object *classes, cons
 	struct per_driver pd;
 	tally(classes, d, &pd);
 	if (pd.nclasses == 0) {
-		check_note(o, critical ? CHECK_FAIL : CHECK_WARN, "%s has no VolumeSnapshotClass: its volumes cannot be "
-								   "snapshotted",
+		check_note(o, critical ? CHECK_FAIL : CHECK_WARN,
+			   "%s has no VolumeSnapshotClass: its volumes cannot be "
+			   "snapshotted",
 			   d);
 		remedy_create(f, o, d, true);
 	} else if (pd.ndefault == 0) {
@@ -66,15 +67,15 @@ static void judge_driver(const struct check_facts *f, json_object *classes, cons
 		check_remedy(o, "kubectl annotate volumesnapshotclass %s %s=true", pd.first,
 			     "snapshot.storage.kubernetes.io/is-default-class");
 	} else if (pd.ndefault > 1) {
-		check_note(o, CHECK_WARN, "%s has %d default classes: the controller refuses snapshots that name none", d,
-			   pd.ndefault);
+		check_note(o, CHECK_WARN, "%s has %d default classes: the controller refuses snapshots that name none",
+			   d, pd.ndefault);
 		check_remedy(o, "keep one default: kubectl annotate volumesnapshotclass NAME %s=false --overwrite",
 			     "snapshot.storage.kubernetes.io/is-default-class");
 	} else {
 		check_note(o, CHECK_PASS, "%s: default %s (deletionPolicy %s)", d, pd.def, pd.policy);
 		if (strcmp(pd.policy, "Retain") == 0)
-			check_note(o, CHECK_INFO, "%s: Retain keeps the storage snapshot when the VolumeSnapshot is deleted",
-				   pd.def);
+			check_note(o, CHECK_INFO,
+				   "%s: Retain keeps the storage snapshot when the VolumeSnapshot is deleted", pd.def);
 	}
 }
 
@@ -84,8 +85,8 @@ static void orphans(const struct check_facts *f, json_object *classes, struct ch
 		json_object *c = json_object_array_get_idx(classes, i);
 		const char *d = jstr_or(c, "driver", "");
 		if (!strlist_contains(&f->drivers, d)) {
-			check_note(o, CHECK_WARN, "class %s: driver %s is not installed", jstr_or(c, "metadata.name", ""),
-				   d);
+			check_note(o, CHECK_WARN, "class %s: driver %s is not installed",
+				   jstr_or(c, "metadata.name", ""), d);
 			check_remedy(o, "delete the class or install its driver");
 		}
 	}
@@ -114,10 +115,10 @@ static void run_snapshot_classes(const struct check_facts *f, struct check_outco
 }
 
 const struct check check_snapshot_classes = {
-	.id = "snapshot-classes",
-	.title = "VolumeSnapshotClasses",
-	.needs = (const char *const[]){"snapshot-crds", "csi-drivers", NULL},
-	.reads = CHECK_READ(READ_VSCLASSES) | CHECK_READ(READ_STORAGECLASSES),
-	.docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshot-classes/",
-	.run = run_snapshot_classes,
+    .id = "snapshot-classes",
+    .title = "VolumeSnapshotClasses",
+    .needs = (const char *const[]){"snapshot-crds", "csi-drivers", NULL},
+    .reads = CHECK_READ(READ_VSCLASSES) | CHECK_READ(READ_STORAGECLASSES),
+    .docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshot-classes/",
+    .run = run_snapshot_classes,
 };

@@ -52,15 +52,16 @@ static void judge_default(const struct check_facts *f, json_object *items, json_
 		return;
 	}
 	describe_intree(&why, prov);
-	check_note(o, CHECK_WARN, "default %s is %s: PVCs that take the default cannot be snapshotted", name,
-		   why.buf);
+	check_note(o, CHECK_WARN, "default %s is %s: PVCs that take the default cannot be snapshotted", name, why.buf);
 	if (csi) {
 		check_remedy(o, "create PVCs with storageClassName: %s, or make it the default:", csi);
-		check_remedy(o, "kubectl patch storageclass %s -p '{\"metadata\":{\"annotations\":{\"storageclass."
-				"kubernetes.io/is-default-class\":\"false\"}}}'",
+		check_remedy(o,
+			     "kubectl patch storageclass %s -p '{\"metadata\":{\"annotations\":{\"storageclass."
+			     "kubernetes.io/is-default-class\":\"false\"}}}'",
 			     name);
-		check_remedy(o, "kubectl patch storageclass %s -p '{\"metadata\":{\"annotations\":{\"storageclass."
-				"kubernetes.io/is-default-class\":\"true\"}}}'",
+		check_remedy(o,
+			     "kubectl patch storageclass %s -p '{\"metadata\":{\"annotations\":{\"storageclass."
+			     "kubernetes.io/is-default-class\":\"true\"}}}'",
 			     csi);
 	}
 	strbuf_release(&why);
@@ -123,10 +124,10 @@ static void run_storage_classes(const struct check_facts *f, struct check_outcom
 }
 
 const struct check check_storage_classes = {
-	.id = "storage-classes",
-	.title = "StorageClasses",
-	.needs = (const char *const[]){"csi-drivers", NULL},
-	.reads = CHECK_READ(READ_STORAGECLASSES),
-	.docs = "https://kubernetes.io/docs/concepts/storage/storage-classes/",
-	.run = run_storage_classes,
+    .id = "storage-classes",
+    .title = "StorageClasses",
+    .needs = (const char *const[]){"csi-drivers", NULL},
+    .reads = CHECK_READ(READ_STORAGECLASSES),
+    .docs = "https://kubernetes.io/docs/concepts/storage/storage-classes/",
+    .run = run_storage_classes,
 };

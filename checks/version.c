@@ -12,7 +12,8 @@ static void run_server_version(const struct check_facts *f, struct check_outcome
 		return;
 	}
 	if (provider_kver_cmp(v, (struct provider_kver){1, 17}) < 0) {
-		check_note(o, CHECK_FAIL, "Kubernetes %s is older than 1.17: the VolumeSnapshot beta API is not available",
+		check_note(o, CHECK_FAIL,
+			   "Kubernetes %s is older than 1.17: the VolumeSnapshot beta API is not available",
 			   f->git_version);
 		check_remedy(o, "upgrade the cluster to Kubernetes 1.20 or later (VolumeSnapshot v1)");
 		return;
@@ -36,10 +37,10 @@ static void run_server_version(const struct check_facts *f, struct check_outcome
 }
 
 const struct check check_server_version = {
-	.id = "server-version",
-	.title = "Server version",
-	.needs = NULL,
-	.reads = CHECK_READ(READ_VERSION),
-	.docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshots/",
-	.run = run_server_version,
+    .id = "server-version",
+    .title = "Server version",
+    .needs = NULL,
+    .reads = CHECK_READ(READ_VERSION),
+    .docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshots/",
+    .run = run_server_version,
 };

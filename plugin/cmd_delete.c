@@ -39,10 +39,8 @@ static void name_failed(struct del_run *r, const char *fmt, ...)
 
 static void name_failed_kube(struct del_run *r, struct kube_error *err, const char *what, const char *name)
 {
-	if (err->hint)
-		name_failed(r, "%s %s: %s; %s", what, name, err->message, err->hint);
-	else
-		name_failed(r, "%s %s: %s", what, name, err->message);
+	name_failed(r, "%s %s: %s%s%s", what, name, err->message ? err->message : "unknown error",
+		    err->hint ? "; " : "", err->hint ? err->hint : "");
 	kube_error_clear(err);
 }
 
@@ -56,16 +54,20 @@ static void warn_policy(struct del_run *r, json_object *snap, const char *name)
 		return;
 	char *path = kube_path(&r->api.contents, NULL, content, NULL);
 	if (kube_get(r->client, path, &c, &err) < 0) {
-		fprintf(stderr, "warning: snapshot %s: cannot read its content %s (%s): the storage snapshot may be "
-				"destroyed too\n",
-			name, content, err.message);
+		fprintf(stderr,
+			"warning: snapshot %s: cannot read its content %s (%s): the storage snapshot may be "
+			"destroyed too\n",
+			name, content, err.message ? err.message : "unknown error");
 		kube_error_clear(&err);
 	} else if (!strcmp(jstr_or(c, "spec.deletionPolicy", ""), "Retain")) {
-		fprintf(stderr, "snapshot %s: deletion policy Retain: the content %s and the storage snapshot are kept\n",
-			name, content);
+		fprintf(stderr,
+			"snapshot %s: deletion policy Retain: the content %s and the storage snapshot are kept\n", name,
+			content);
 	} else {
-		fprintf(stderr, "warning: snapshot %s: deletion policy %s: the storage snapshot is destroyed too (content %s)\n",
-			name, jstr_or(c, "spec.deletionPolicy", "unknown"), content);
+		fprintf(
+		    stderr,
+		    "warning: snapshot %s: deletion policy %s: the storage snapshot is destroyed too (content %s)\n",
+		    name, jstr_or(c, "spec.deletionPolicy", "unknown"), content);
 	}
 	json_object_put(c);
 	free(path);
@@ -87,8 +89,9 @@ static void check_one(struct del_run *r, const char *name)
 			name_failed_kube(r, &err, "reading snapshot", name);
 		}
 	} else if (snapshot_restoring_pvc(r->pvcs, r->ns, name, &pvc)) {
-		name_failed(r, "snapshot %s is the data source of PVC %s, which is not yet Bound: deleting it would break "
-			       "that restore; wait until the PVC is Bound, or delete the PVC first",
+		name_failed(r,
+			    "snapshot %s is the data source of PVC %s, which is not yet Bound: deleting it would break "
+			    "that restore; wait until the PVC is Bound, or delete the PVC first",
 			    name, pvc);
 	} else if (jget(snap, "metadata.deletionTimestamp")) {
 		fprintf(stderr, "snapshot %s is already being deleted\n", name);
@@ -164,8 +167,8 @@ static int run_delete(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	int yes = 0;
 	struct option options[] = {
-		OPT_BOOL('y', "yes", &yes, "delete without asking (required when stdin is not a terminal)"),
-		OPT_END(),
+	    OPT_BOOL('y', "yes", &yes, "delete without asking (required when stdin is not a terminal)"),
+	    OPT_END(),
 	};
 	struct del_run r = {.ctx = ctx};
 	struct kube_error err = {0};
@@ -205,17 +208,17 @@ out:
 }
 
 const struct command cmd_delete = {
-	.name = "delete",
-	.summary = "Delete snapshots, saying what else goes with them",
-	.usage = "delete SNAPSHOT... [-n NS] [--yes]",
-	.help = "Reads each snapshot first. Warns when its content's deletion policy is Delete (the\n"
-		"storage snapshot is destroyed too; Retain keeps it). Refuses a snapshot that a PVC not yet\n"
-		"Bound restores from: deleting it would break that restore. Asks before deleting on a\n"
-		"terminal; needs --yes otherwise. Deletes only the snapshot that was read (uid\n"
-		"precondition). A missing snapshot is an error for that name; the others are still deleted.\n"
-		"\n"
-		"Examples:\n"
-		"  kubectl volsnap delete data-20240501100000\n"
-		"  kubectl volsnap delete -n shop snap-a snap-b --yes\n",
-	.run = run_delete,
+    .name = "delete",
+    .summary = "Delete snapshots, saying what else goes with them",
+    .usage = "delete SNAPSHOT... [-n NS] [--yes]",
+    .help = "Reads each snapshot first. Warns when its content's deletion policy is Delete (the\n"
+	    "storage snapshot is destroyed too; Retain keeps it). Refuses a snapshot that a PVC not yet\n"
+	    "Bound restores from: deleting it would break that restore. Asks before deleting on a\n"
+	    "terminal; needs --yes otherwise. Deletes only the snapshot that was read (uid\n"
+	    "precondition). A missing snapshot is an error for that name; the others are still deleted.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  kubectl volsnap delete data-20240501100000\n"
+	    "  kubectl volsnap delete -n shop snap-a snap-b --yes\n",
+    .run = run_delete,
 };

@@ -32,8 +32,8 @@ static int read_snapshot(struct cmd_ctx *ctx, struct kube_client *c, struct desc
 		return EXIT_OK;
 	if (kube_error_is_not_found(&err)) {
 		kube_error_clear(&err);
-		return cmd_fail(ctx, EXIT_FAILED, "kubectl volsnap list shows the snapshots", "snapshot %s/%s not found",
-				d->ns, d->name);
+		return cmd_fail(ctx, EXIT_FAILED, "kubectl volsnap list shows the snapshots",
+				"snapshot %s/%s not found", d->ns, d->name);
 	}
 	return cmd_fail_kube(ctx, &err, "reading snapshot %s/%s", d->ns, d->name);
 }
@@ -170,7 +170,8 @@ static void print_text(struct describe *d, const struct snap_verdict *v)
 		printf("  Deletion Policy: %s\n", or_none(jstr(c, "spec.deletionPolicy")));
 	}
 	printf("Status:\n");
-	printf("  Ready To Use:    %s\n", jbool(s, "status.readyToUse", &ready) ? (ready ? "true" : "false") : "<none>");
+	printf("  Ready To Use:    %s\n",
+	       jbool(s, "status.readyToUse", &ready) ? (ready ? "true" : "false") : "<none>");
 	printf("  Creation Time:   %s\n", or_none(jstr(s, "status.creationTime")));
 	printf("  Restore Size:    %s\n", size);
 	printf("  Error:           %s\n", or_none(jstr(s, "status.error.message")));
@@ -208,7 +209,7 @@ static int describe(struct cmd_ctx *ctx, struct kube_client *c, struct describe 
 {
 	struct kube_error err = {0};
 	if (snap_api_discover(c, &d->api, &err) < 0)
-		return cmd_fail_kube(ctx, &err, "snapshots are not available");
+		return cmd_fail_kube(ctx, &err, NULL);
 	int rc = read_snapshot(ctx, c, d);
 	if (rc)
 		return rc;
@@ -233,8 +234,8 @@ static int run_describe(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct describe d = {0};
 	struct option options[] = {
-		OPT_STRING('o', "output", &d.output, "FORMAT", "json or yaml: {snapshot, content, events, verdict}"),
-		OPT_END(),
+	    OPT_STRING('o', "output", &d.output, "FORMAT", "json or yaml: {snapshot, content, events, verdict}"),
+	    OPT_END(),
 	};
 	int nargs = 0;
 	char **args = NULL;
@@ -272,17 +273,17 @@ static int run_describe(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct command cmd_describe = {
-	.name = "describe",
-	.summary = "Show a snapshot, its content and events, and why it is or is not ready",
-	.usage = "describe SNAPSHOT [-o json|yaml]",
-	.help = "Shows the snapshot's source PVC, class, content (driver, snapshot handle, deletion\n"
-		"policy), status and the events of the snapshot and its content, and ends with a\n"
-		"verdict: ready, or why not and what to do.\n"
-		"\n"
-		"Examples:\n"
-		"  kubectl volsnap describe data-db-0-20250601100000 -n shop\n"
-		"\n"
-		"  # For scripts: {snapshot, content, events, verdict}\n"
-		"  kubectl volsnap describe snap1 -o json\n",
-	.run = run_describe,
+    .name = "describe",
+    .summary = "Show a snapshot, its content and events, and why it is or is not ready",
+    .usage = "describe SNAPSHOT [-o json|yaml]",
+    .help = "Shows the snapshot's source PVC, class, content (driver, snapshot handle, deletion\n"
+	    "policy), status and the events of the snapshot and its content, and ends with a\n"
+	    "verdict: ready, or why not and what to do.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  kubectl volsnap describe data-db-0-20250601100000 -n shop\n"
+	    "\n"
+	    "  # For scripts: {snapshot, content, events, verdict}\n"
+	    "  kubectl volsnap describe snap1 -o json\n",
+    .run = run_describe,
 };

@@ -22,8 +22,8 @@ struct doctor_opts {
 static const struct {
 	const char *mark, *color;
 } marks[] = {
-	[CHECK_PASS] = {"✓", "green"}, [CHECK_WARN] = {"!", "yellow"}, [CHECK_FAIL] = {"✗", "red"},
-	[CHECK_SKIP] = {"-", "reset"}, [CHECK_INFO] = {"i", "bold"},
+    [CHECK_PASS] = {"✓", "green"}, [CHECK_WARN] = {"!", "yellow"}, [CHECK_FAIL] = {"✗", "red"},
+    [CHECK_SKIP] = {"-", "reset"}, [CHECK_INFO] = {"i", "bold"},
 };
 
 static void print_catalogue(enum out_format fmt)
@@ -54,7 +54,8 @@ static void print_header(const struct check_facts *f, const char *server)
 	if (!f->n_served)
 		printf("not served\n");
 	for (size_t i = 0; i < f->n_served; i++)
-		printf("%s%s%s", f->served[i], f->preferred && !strcmp(f->served[i], f->preferred) ? " (preferred)" : "",
+		printf("%s%s%s", f->served[i],
+		       f->preferred && !strcmp(f->served[i], f->preferred) ? " (preferred)" : "",
 		       i + 1 < f->n_served ? ", " : "\n");
 	printf("\n");
 }
@@ -84,8 +85,9 @@ static void print_check(bool color, const struct check *c, const struct check_ou
 static void print_text(struct cmd_ctx *ctx, const struct check_facts *f, const char *server, const bool *sel,
 		       const struct check_outcome *out, int rc)
 {
-	static const char *const verdict[] = {[0] = "snapshots should work", [3] = "snapshots will not work until "
-							   "the failures are fixed",
+	static const char *const verdict[] = {[0] = "snapshots should work",
+					      [3] = "snapshots will not work until "
+						    "the failures are fixed",
 					      [4] = "snapshots should work; see the warnings"};
 	int count[CHECK_NRESULTS] = {0};
 	size_t n;
@@ -171,8 +173,8 @@ static int doctor(struct cmd_ctx *ctx, struct doctor_opts *o, int nargs, char **
 	if (o->provider && strcmp(o->provider, "auto") != 0 && !provider_find(o->provider)) {
 		struct strbuf ids = STRBUF_INIT;
 		provider_ids(&ids);
-		int rc = cmd_fail(ctx, EXIT_USAGE, NULL, "unknown provider \"%s\"; valid: auto, %s", o->provider,
-				  ids.buf);
+		int rc =
+		    cmd_fail(ctx, EXIT_USAGE, NULL, "unknown provider \"%s\"; valid: auto, %s", o->provider, ids.buf);
 		strbuf_release(&ids);
 		return rc;
 	}
@@ -183,12 +185,12 @@ static int run_doctor(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct doctor_opts o = {.list_checks = -1, .checks = STRLIST_INIT, .pvcs = STRLIST_INIT};
 	const struct option options[] = {
-		OPT_STRING(0, "provider", &o.provider, "NAME", "auto (default) or a provider ID to skip detection"),
-		OPT_STRING('o', "output", &o.output, "FORMAT", "text (default), json or yaml"),
-		OPT_LIST(0, "check", &o.checks, "ID", "run only this check and its dependencies (repeatable)"),
-		OPT_BOOL(0, "list-checks", &o.list_checks, "print the checks (ID, title, needs) and exit"),
-		OPT_LIST(0, "pvc", &o.pvcs, "NAME", "judge only this PVC (repeatable)"),
-		OPT_END(),
+	    OPT_STRING(0, "provider", &o.provider, "NAME", "auto (default) or a provider ID to skip detection"),
+	    OPT_STRING('o', "output", &o.output, "FORMAT", "text (default), json or yaml"),
+	    OPT_LIST(0, "check", &o.checks, "ID", "run only this check and its dependencies (repeatable)"),
+	    OPT_BOOL(0, "list-checks", &o.list_checks, "print the checks (ID, title, needs) and exit"),
+	    OPT_LIST(0, "pvc", &o.pvcs, "NAME", "judge only this PVC (repeatable)"),
+	    OPT_END(),
 	};
 	int nargs;
 	char **args;
@@ -205,19 +207,19 @@ static int run_doctor(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct command cmd_doctor = {
-	.name = "doctor",
-	.summary = "Check whether volume snapshots will work on this cluster, and how to fix them",
-	.usage = "doctor [-n NS | -A] [--provider auto|NAME] [-o text|json|yaml] [--check ID]... [--list-checks] "
-		 "[--pvc NAME]...",
-	.help = "Runs checks, one per concern (server version, snapshot CRDs, snapshot controller, CSI drivers,\n"
-		"StorageClasses, VolumeSnapshotClasses, PVCs in scope, your permissions, provider known issues),\n"
-		"reading the cluster in parallel, and prints one line per check with what to do where it fails.\n\n"
-		"Exit status: 0 ready, 3 a check failed, 4 only warnings, 1 the cluster could not be read, 2 bad usage.\n\n"
-		"Examples:\n"
-		"  kubectl volsnap doctor -A\n"
-		"  kubectl volsnap doctor -n shop --pvc data-postgres-0\n"
-		"  kubectl volsnap doctor --check snapshot-classes -o json\n"
-		"  kubectl volsnap doctor --list-checks\n",
-	.flags = CMD_ALLOW_ALL_NAMESPACES,
-	.run = run_doctor,
+    .name = "doctor",
+    .summary = "Check whether volume snapshots will work on this cluster, and how to fix them",
+    .usage = "doctor [-n NS | -A] [--provider auto|NAME] [-o text|json|yaml] [--check ID]... [--list-checks] "
+	     "[--pvc NAME]...",
+    .help = "Runs checks, one per concern (server version, snapshot CRDs, snapshot controller, CSI drivers,\n"
+	    "StorageClasses, VolumeSnapshotClasses, PVCs in scope, your permissions, provider known issues),\n"
+	    "reading the cluster in parallel, and prints one line per check with what to do where it fails.\n\n"
+	    "Exit status: 0 ready, 3 a check failed, 4 only warnings, 1 the cluster could not be read, 2 bad usage.\n\n"
+	    "Examples:\n"
+	    "  kubectl volsnap doctor -A\n"
+	    "  kubectl volsnap doctor -n shop --pvc data-postgres-0\n"
+	    "  kubectl volsnap doctor --check snapshot-classes -o json\n"
+	    "  kubectl volsnap doctor --list-checks\n",
+    .flags = CMD_ALLOW_ALL_NAMESPACES,
+    .run = run_doctor,
 };

@@ -171,13 +171,13 @@ static int run_list(struct cmd_ctx *ctx, int argc, char **argv)
 	const char *output = NULL, *selector = NULL;
 	long chunk = LIST_DEFAULT_CHUNK;
 	struct option options[] = {
-		OPT_STRING('l', "selector", &selector, "SELECTOR", "label selector (k=v, k!=v, k in (a,b), ...)"),
-		OPT_STRING('o', "output", &output, "FORMAT", "wide, json, yaml or name"),
-		OPT_INT(0, "chunk-size", &chunk, "N", "snapshots per request (paging), as kubectl's --chunk-size"),
-		OPT_END(),
+	    OPT_STRING('l', "selector", &selector, "SELECTOR", "label selector (k=v, k!=v, k in (a,b), ...)"),
+	    OPT_STRING('o', "output", &output, "FORMAT", "wide, json, yaml or name"),
+	    OPT_INT(0, "chunk-size", &chunk, "N", "snapshots per request (paging), as kubectl's --chunk-size"),
+	    OPT_END(),
 	};
-	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_WIDE) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML) |
-			   OUT_ALLOW(OUT_NAME);
+	unsigned allowed =
+	    OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_WIDE) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML) | OUT_ALLOW(OUT_NAME);
 	struct list_run r = {.all_ns = ctx->g.all_namespaces, .kind = "volumesnapshot." SNAP_GROUP};
 	struct snap_api api = {0};
 	struct kube_error err = {0};
@@ -218,19 +218,19 @@ out:
 }
 
 const struct command cmd_list = {
-	.name = "list",
-	.summary = "List volume snapshots, page by page",
-	.usage = "list [PVC] [-n NS | -A] [-l SELECTOR] [-o wide|json|yaml|name] [--chunk-size N]",
-	.help = "Lists VolumeSnapshots like `kubectl get volumesnapshots`, with the source PVC, readiness,\n"
-		"restore size, class and age. Given a PVC, shows only snapshots taken from it (by\n"
-		"spec.source, so snapshots made by other tools are included). `-o wide` adds the bound\n"
-		"content, the class's driver and deletion policy, and the error reported by the driver.\n"
-		"Snapshots are read --chunk-size at a time and printed as each page arrives.\n"
-		"\n"
-		"Examples:\n"
-		"  kubectl volsnap list\n"
-		"  kubectl volsnap list data -n shop -o wide\n"
-		"  kubectl volsnap list -A -l app.kubernetes.io/managed-by=kubectl-volsnap -o name\n",
-	.flags = CMD_ALLOW_ALL_NAMESPACES,
-	.run = run_list,
+    .name = "list",
+    .summary = "List volume snapshots, page by page",
+    .usage = "list [PVC] [-n NS | -A] [-l SELECTOR] [-o wide|json|yaml|name] [--chunk-size N]",
+    .help = "Lists VolumeSnapshots like `kubectl get volumesnapshots`, with the source PVC, readiness,\n"
+	    "restore size, class and age. Given a PVC, shows only snapshots taken from it (by\n"
+	    "spec.source, so snapshots made by other tools are included). `-o wide` adds the bound\n"
+	    "content, the class's driver and deletion policy, and the error reported by the driver.\n"
+	    "Snapshots are read --chunk-size at a time and printed as each page arrives.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  kubectl volsnap list\n"
+	    "  kubectl volsnap list data -n shop -o wide\n"
+	    "  kubectl volsnap list -A -l app.kubernetes.io/managed-by=kubectl-volsnap -o name\n",
+    .flags = CMD_ALLOW_ALL_NAMESPACES,
+    .run = run_list,
 };

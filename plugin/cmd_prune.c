@@ -29,12 +29,43 @@ struct prune_run {
 	int deleted, skipped, failed;
 };
 
+/* Only what plan_prune reads. Prune holds every snapshot of its scope at once,
+ * and a whole one (managedFields, annotations, status) costs several times more. */
+static json_object *slim(json_object *s)
+{
+	static const char *const keep[] = {
+	    "metadata.name",
+	    "metadata.namespace",
+	    "metadata.uid",
+	    "metadata.resourceVersion",
+	    "metadata.creationTimestamp",
+	    "metadata.deletionTimestamp",
+	    "spec.source.persistentVolumeClaimName",
+	    "spec.source.volumeSnapshotContentName",
+	    "status.readyToUse",
+	};
+	json_object *o = json_object_new_object(), *labels = jget(s, "metadata.labels"), *by = NULL;
+	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
+		json_object *v = jget(s, keep[i]);
+		if (v)
+			jset(o, keep[i], json_object_get(v));
+	}
+	/* Label keys hold dots: no dotted path for them. */
+	if (json_object_is_type(labels, json_type_object) &&
+	    json_object_object_get_ex(labels, SNAP_LABEL_MANAGED_BY, &by)) {
+		json_object *l = json_object_new_object();
+		json_object_object_add(l, SNAP_LABEL_MANAGED_BY, json_object_get(by));
+		jset(o, "metadata.labels", l);
+	}
+	return o;
+}
+
 static int collect(json_object *s, void *ud)
 {
 	struct prune_run *r = ud;
 	const char *pvc = jstr(s, "spec.source.persistentVolumeClaimName");
 	if (!r->pvc || (pvc && !strcmp(pvc, r->pvc)))
-		json_object_array_add(r->snaps, json_object_get(s));
+		json_object_array_add(r->snaps, slim(s));
 	return 0;
 }
 
@@ -94,7 +125,8 @@ static void delete_item(struct prune_run *r, const struct prune_item *it)
 			kube_error_is_conflict(&err) ? "changed" : "deleted");
 		r->skipped++;
 	} else {
-		fprintf(stderr, "error: deleting snapshot %s/%s: %s\n", it->namespace, it->name, err.message);
+		fprintf(stderr, "error: deleting snapshot %s/%s: %s\n", it->namespace, it->name,
+			err.message ? err.message : "unknown error");
 		r->failed++;
 	}
 	kube_error_clear(&err);
@@ -164,13 +196,13 @@ static int run_prune(struct cmd_ctx *ctx, int argc, char **argv)
 	int dry_run = 0, yes = 0, unmanaged = 0;
 	struct prune_run r = {.ctx = ctx, .chunk = PRUNE_DEFAULT_CHUNK};
 	struct option options[] = {
-		OPT_INT(0, "keep-last", &keep_last, "N", "keep the N newest ready snapshots of each PVC (N >= 1)"),
-		OPT_DURATION(0, "keep-within", &keep_within, "DURATION", "also keep ready snapshots newer than this (7d)"),
-		OPT_BOOL(0, "dry-run", &dry_run, "print the plan and delete nothing"),
-		OPT_BOOL('y', "yes", &yes, "delete without asking (required when stdin is not a terminal)"),
-		OPT_BOOL(0, "include-unmanaged", &unmanaged, "also prune snapshots kubectl-volsnap did not make"),
-		OPT_INT(0, "chunk-size", &r.chunk, "N", "snapshots per list request"),
-		OPT_END(),
+	    OPT_INT(0, "keep-last", &keep_last, "N", "keep the N newest ready snapshots of each PVC (N >= 1)"),
+	    OPT_DURATION(0, "keep-within", &keep_within, "DURATION", "also keep ready snapshots newer than this (7d)"),
+	    OPT_BOOL(0, "dry-run", &dry_run, "print the plan and delete nothing"),
+	    OPT_BOOL('y', "yes", &yes, "delete without asking (required when stdin is not a terminal)"),
+	    OPT_BOOL(0, "include-unmanaged", &unmanaged, "also prune snapshots kubectl-volsnap did not make"),
+	    OPT_INT(0, "chunk-size", &r.chunk, "N", "snapshots per list request"),
+	    OPT_END(),
 	};
 	char **args = NULL;
 	int nargs = 0, rc = opts_parse(ctx, options, argc, argv, &nargs, &args);
@@ -203,21 +235,21 @@ static int run_prune(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct command cmd_prune = {
-	.name = "prune",
-	.summary = "Delete old snapshots safely, keeping the newest of each PVC",
-	.usage = "prune [PVC] [-n NS | -A] --keep-last N [--keep-within DURATION] [--dry-run] [--yes] "
-		 "[--include-unmanaged]",
-	.help = "Groups snapshots by namespace and source PVC and keeps the --keep-last newest ready ones\n"
-		"of each (and, with --keep-within, every ready one newer than that). Never deletes: the\n"
-		"newest ready snapshot of a PVC, a snapshot not ready yet (in progress or failed), a\n"
-		"snapshot a PVC not yet Bound restores from, a snapshot already being deleted, or, without\n"
-		"--include-unmanaged, a snapshot kubectl-volsnap did not make. Prints the plan first;\n"
-		"--dry-run stops there. If any list fails, nothing is deleted. A snapshot changed since\n"
-		"the plan was made is skipped.\n"
-		"\n"
-		"Examples:\n"
-		"  kubectl volsnap prune data --keep-last 7 --dry-run\n"
-		"  kubectl volsnap prune -A --keep-last 3 --keep-within 7d --yes\n",
-	.flags = CMD_ALLOW_ALL_NAMESPACES,
-	.run = run_prune,
+    .name = "prune",
+    .summary = "Delete old snapshots safely, keeping the newest of each PVC",
+    .usage = "prune [PVC] [-n NS | -A] --keep-last N [--keep-within DURATION] [--dry-run] [--yes] "
+	     "[--include-unmanaged]",
+    .help = "Groups snapshots by namespace and source PVC and keeps the --keep-last newest ready ones\n"
+	    "of each (and, with --keep-within, every ready one newer than that). Never deletes: the\n"
+	    "newest ready snapshot of a PVC, a snapshot not ready yet (in progress or failed), a\n"
+	    "snapshot a PVC not yet Bound restores from, a snapshot already being deleted, or, without\n"
+	    "--include-unmanaged, a snapshot kubectl-volsnap did not make. Prints the plan first;\n"
+	    "--dry-run stops there. If any list fails, nothing is deleted. A snapshot changed since\n"
+	    "the plan was made is skipped.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  kubectl volsnap prune data --keep-last 7 --dry-run\n"
+	    "  kubectl volsnap prune -A --keep-last 3 --keep-within 7d --yes\n",
+    .flags = CMD_ALLOW_ALL_NAMESPACES,
+    .run = run_prune,
 };

@@ -74,8 +74,8 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 
 /* GET path (freed here) into *obj; *obj NULL and no error when absent, or when
  * hidden by RBAC and allow_forbidden (then *forbidden, if given, is set). */
-static int read_obj(struct cmd_ctx *ctx, struct kube_client *c, char *path, bool allow_forbidden,
-		    json_object **obj, const char *what, bool *forbidden)
+static int read_obj(struct cmd_ctx *ctx, struct kube_client *c, char *path, bool allow_forbidden, json_object **obj,
+		    const char *what, bool *forbidden)
 {
 	struct kube_error err = {0};
 	int rc = kube_get(c, path, obj, &err);
@@ -177,8 +177,8 @@ static int read_class(struct cmd_ctx *ctx, struct kube_client *c, struct restore
 	rc = read_obj(ctx, c, kube_path(&KUBE_STORAGECLASSES, NULL, r->class_name, NULL), true, &r->sc, what,
 		      &forbidden);
 	if (!rc && !r->sc && !forbidden)
-		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl get storageclass lists them", "%s not found; nothing was created",
-			      what);
+		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl get storageclass lists them",
+			      "%s not found; nothing was created", what);
 	free(what);
 	return rc;
 }
@@ -186,15 +186,15 @@ static int read_class(struct cmd_ctx *ctx, struct kube_client *c, struct restore
 static int build(struct cmd_ctx *ctx, struct restore *r, json_object **pvc)
 {
 	struct restore_input in = {
-		.ns = r->ns,
-		.target = r->to,
-		.snapshot = r->snap,
-		.content = r->content,
-		.source_pvc = r->source_pvc,
-		.storage_class = r->sc,
-		.storage_class_name = r->class_name,
-		.size = r->size,
-		.access_modes = &r->access_modes,
+	    .ns = r->ns,
+	    .target = r->to,
+	    .snapshot = r->snap,
+	    .content = r->content,
+	    .source_pvc = r->source_pvc,
+	    .storage_class = r->sc,
+	    .storage_class_name = r->class_name,
+	    .size = r->size,
+	    .access_modes = &r->access_modes,
 	};
 	char *why = NULL;
 	*pvc = restore_manifest(&in, &why);
@@ -233,8 +233,14 @@ static char *pending_cause(struct kube_client *c, struct restore *r)
 static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, json_object **pvc)
 {
 	char *what = xasprintf("PVC %s/%s", r->ns, r->to), *why = NULL;
-	struct wait_spec w = {.resource = &KUBE_PVCS, .ns = r->ns, .name = r->to, .timeout_ms = r->timeout_ms,
-			      .check = wait_check_pvc_bound, .what = what, .progress = stderr, .tty = ctx->stderr_tty};
+	struct wait_spec w = {.resource = &KUBE_PVCS,
+			      .ns = r->ns,
+			      .name = r->to,
+			      .timeout_ms = r->timeout_ms,
+			      .check = wait_check_pvc_bound,
+			      .what = what,
+			      .progress = stderr,
+			      .tty = ctx->stderr_tty};
 	struct kube_error err = {0};
 	json_object *last = NULL;
 	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
@@ -305,7 +311,7 @@ static int restore(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r
 	struct kube_error err = {0};
 	json_object *manifest = NULL, *pvc = NULL;
 	if (snap_api_discover(c, &r->api, &err) < 0)
-		return cmd_fail_kube(ctx, &err, "snapshots are not available");
+		return cmd_fail_kube(ctx, &err, NULL);
 	int rc = read_snapshot(ctx, c, r);
 	if (!rc)
 		rc = check_target_absent(ctx, c, r);
@@ -345,17 +351,18 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct restore r = {.wait = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
 	struct option options[] = {
-		OPT_STRING(0, "to", &r.to, "PVC", "name of the new PVC (required)"),
-		OPT_STRING(0, "storage-class", &r.storage_class, "CLASS",
-			   "StorageClass (default: the source PVC's, else the driver's default)"),
-		OPT_STRING(0, "size", &r.size, "QUANTITY", "requested size (default: the source PVC's, at least restoreSize)"),
-		OPT_LIST(0, "access-mode", &r.access_modes, "MODE", "access mode (repeatable; default: the source PVC's)"),
-		OPT_BOOL(0, "wait", &r.wait, "wait until the PVC is bound (default on a terminal)"),
-		OPT_DURATION(0, "timeout", &r.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
-		OPT_STRING('o', "output", &r.output, "FORMAT", "name, json or yaml"),
-		OPT_OPTARG(0, "dry-run", &r.dry_run, "MODE", "client",
-			   "client: print the PVC, send nothing; server: let the server validate it"),
-		OPT_END(),
+	    OPT_STRING(0, "to", &r.to, "PVC", "name of the new PVC (required)"),
+	    OPT_STRING(0, "storage-class", &r.storage_class, "CLASS",
+		       "StorageClass (default: the source PVC's, else the driver's default)"),
+	    OPT_STRING(0, "size", &r.size, "QUANTITY",
+		       "requested size (default: the source PVC's, at least restoreSize)"),
+	    OPT_LIST(0, "access-mode", &r.access_modes, "MODE", "access mode (repeatable; default: the source PVC's)"),
+	    OPT_BOOL(0, "wait", &r.wait, "wait until the PVC is bound (default on a terminal)"),
+	    OPT_DURATION(0, "timeout", &r.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
+	    OPT_STRING('o', "output", &r.output, "FORMAT", "name, json or yaml"),
+	    OPT_OPTARG(0, "dry-run", &r.dry_run, "MODE", "client",
+		       "client: print the PVC, send nothing; server: let the server validate it"),
+	    OPT_END(),
 	};
 	int nargs = 0;
 	char **args = NULL;
@@ -379,26 +386,26 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct command cmd_restore = {
-	.name = "restore",
-	.summary = "Create a new PVC from a snapshot",
-	.usage = "restore SNAPSHOT --to PVC [--storage-class CLASS] [--size QUANTITY] [--access-mode MODE]... "
-		 "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
-	.help = "Creates PVC with the snapshot as its dataSource, in the snapshot's namespace.\n"
-		"\n"
-		"Class, access modes, volume mode and size default to the source PVC's when it still\n"
-		"exists; the size is never below the snapshot's restoreSize. It refuses, creating\n"
-		"nothing, when the snapshot is not ready, the PVC exists, the class belongs to another\n"
-		"CSI driver than the snapshot, or --size is below restoreSize. --wait follows the PVC\n"
-		"until it is Bound; a class that binds on first consumer is reported, not waited for.\n"
-		"\n"
-		"Examples:\n"
-		"  # Restore into a new PVC and wait until it is bound\n"
-		"  kubectl volsnap restore data-db-0-20250601100000 --to data-db-0-restored --wait\n"
-		"\n"
-		"  # A bigger volume, in another class of the same driver\n"
-		"  kubectl volsnap restore snap1 --to big --size 20Gi --storage-class fast-csi\n"
-		"\n"
-		"  # The manifest only\n"
-		"  kubectl volsnap restore snap1 --to copy --dry-run=client -o yaml\n",
-	.run = run_restore,
+    .name = "restore",
+    .summary = "Create a new PVC from a snapshot",
+    .usage = "restore SNAPSHOT --to PVC [--storage-class CLASS] [--size QUANTITY] [--access-mode MODE]... "
+	     "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
+    .help = "Creates PVC with the snapshot as its dataSource, in the snapshot's namespace.\n"
+	    "\n"
+	    "Class, access modes, volume mode and size default to the source PVC's when it still\n"
+	    "exists; the size is never below the snapshot's restoreSize. It refuses, creating\n"
+	    "nothing, when the snapshot is not ready, the PVC exists, the class belongs to another\n"
+	    "CSI driver than the snapshot, or --size is below restoreSize. --wait follows the PVC\n"
+	    "until it is Bound; a class that binds on first consumer is reported, not waited for.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  # Restore into a new PVC and wait until it is bound\n"
+	    "  kubectl volsnap restore data-db-0-20250601100000 --to data-db-0-restored --wait\n"
+	    "\n"
+	    "  # A bigger volume, in another class of the same driver\n"
+	    "  kubectl volsnap restore snap1 --to big --size 20Gi --storage-class fast-csi\n"
+	    "\n"
+	    "  # The manifest only\n"
+	    "  kubectl volsnap restore snap1 --to copy --dry-run=client -o yaml\n",
+    .run = run_restore,
 };

@@ -20,20 +20,20 @@ static const struct {
 	unsigned kind;
 	const char *check;
 } step_checks[] = {
-	{.kind = PROVIDER_STEP_CRDS, .check = "snapshot-crds"},
-	{.kind = PROVIDER_STEP_CONTROLLER, .check = "snapshot-controller"},
-	{.kind = PROVIDER_STEP_DRIVER, .check = "csi-drivers"},
-	{.kind = PROVIDER_STEP_STORAGE_CLASS, .check = "storage-classes"},
-	{.kind = PROVIDER_STEP_SNAPSHOT_CLASS, .check = "snapshot-classes"},
-	{.kind = PROVIDER_STEP_UPGRADE, .check = "provider-issues"},
-	{.kind = PROVIDER_STEP_CHECK, .check = "snapshot-classes"},
+    {.kind = PROVIDER_STEP_CRDS, .check = "snapshot-crds"},
+    {.kind = PROVIDER_STEP_CONTROLLER, .check = "snapshot-controller"},
+    {.kind = PROVIDER_STEP_DRIVER, .check = "csi-drivers"},
+    {.kind = PROVIDER_STEP_STORAGE_CLASS, .check = "storage-classes"},
+    {.kind = PROVIDER_STEP_SNAPSHOT_CLASS, .check = "snapshot-classes"},
+    {.kind = PROVIDER_STEP_UPGRADE, .check = "provider-issues"},
+    {.kind = PROVIDER_STEP_CHECK, .check = "snapshot-classes"},
 };
 
 /* One thing the plugin can create or change. */
 struct action {
-	json_object *obj;  /* the class as it will be (owned) */
+	json_object *obj;   /* the class as it will be (owned) */
 	json_object *patch; /* merge patch for an existing class, or NULL to create obj */
-	char *what;         /* "create VolumeSnapshotClass x for driver y" */
+	char *what;	    /* "create VolumeSnapshotClass x for driver y" */
 };
 
 struct setup {
@@ -140,7 +140,8 @@ static void print_steps(struct setup *s)
 {
 	const struct provider_era *e = s->f.era;
 	printf("Snapshots on %s, Kubernetes %s: %s\n", s->f.provider->name,
-	       s->f.git_version ? s->f.git_version : "version unknown", e ? provider_support_name(e->support) : "unknown");
+	       s->f.git_version ? s->f.git_version : "version unknown",
+	       e ? provider_support_name(e->support) : "unknown");
 	if (e && e->summary)
 		printf("%s\n", e->summary);
 	printf("\n");
@@ -229,7 +230,6 @@ static void release(struct setup *s)
 /* Without a cluster a named provider still gets its current steps. */
 static int offline(struct cmd_ctx *ctx, struct setup *s, const char *provider)
 {
-	size_t n;
 	if (!provider)
 		return cmd_failed(ctx);
 	free(ctx->error);
@@ -237,7 +237,6 @@ static int offline(struct cmd_ctx *ctx, struct setup *s, const char *provider)
 	ctx->error = ctx->hint = NULL;
 	s->f.provider = provider_find(provider);
 	s->f.era = s->f.provider->n_eras ? &s->f.provider->eras[s->f.provider->n_eras - 1] : NULL;
-	check_catalogue(&n);
 	return EXIT_OK;
 }
 
@@ -254,7 +253,8 @@ static int setup_run(struct cmd_ctx *ctx, const char *provider, bool do_apply, b
 	if (!c) {
 		rc = offline(ctx, s, provider);
 	} else if ((rc = check_diagnose(c, &s->f, s->sel, s->out, &err, &why)) != 0) {
-		rc = rc == -1 ? cmd_fail_kube(ctx, &err, "cannot read the cluster") : cmd_fail(ctx, EXIT_USAGE, NULL, "%s", why);
+		rc = rc == -1 ? cmd_fail_kube(ctx, &err, "cannot read the cluster")
+			      : cmd_fail(ctx, EXIT_USAGE, NULL, "%s", why);
 		free(why);
 	} else {
 		s->have_cluster = true;
@@ -280,10 +280,10 @@ static int run_setup(struct cmd_ctx *ctx, int argc, char **argv)
 	int do_apply = 0, yes = 0;
 	const char *output = NULL;
 	const struct option options[] = {
-		OPT_BOOL(0, "apply", &do_apply, "create what the plugin can (VolumeSnapshotClasses), after confirmation"),
-		OPT_BOOL(0, "yes", &yes, "do not ask for confirmation (needed with --apply when not on a terminal)"),
-		OPT_STRING('o', "output", &output, "FORMAT", "yaml: print only the objects the plugin would create"),
-		OPT_END(),
+	    OPT_BOOL(0, "apply", &do_apply, "create what the plugin can (VolumeSnapshotClasses), after confirmation"),
+	    OPT_BOOL(0, "yes", &yes, "do not ask for confirmation (needed with --apply when not on a terminal)"),
+	    OPT_STRING('o', "output", &output, "FORMAT", "yaml: print only the objects the plugin would create"),
+	    OPT_END(),
 	};
 	int nargs;
 	char **args;
@@ -308,17 +308,17 @@ static int run_setup(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct command cmd_setup = {
-	.name = "setup",
-	.summary = "Show (and partly do) the steps that enable volume snapshots on this cluster",
-	.usage = "setup [PROVIDER] [--apply] [--yes] [-o yaml]",
-	.help = "Prints the numbered steps that enable snapshots for the detected provider (or PROVIDER) and\n"
-		"Kubernetes version, each with its command and how to verify it; steps already satisfied are\n"
-		"marked done. What the plugin can create itself (a VolumeSnapshotClass for a CSI driver without\n"
-		"one, the default-class annotation) is printed as YAML, or created with --apply.\n\n"
-		"Examples:\n"
-		"  kubectl volsnap setup\n"
-		"  kubectl volsnap setup gardener-azure\n"
-		"  kubectl volsnap setup -o yaml | kubectl apply -f -\n"
-		"  kubectl volsnap setup --apply --yes\n",
-	.run = run_setup,
+    .name = "setup",
+    .summary = "Show (and partly do) the steps that enable volume snapshots on this cluster",
+    .usage = "setup [PROVIDER] [--apply] [--yes] [-o yaml]",
+    .help = "Prints the numbered steps that enable snapshots for the detected provider (or PROVIDER) and\n"
+	    "Kubernetes version, each with its command and how to verify it; steps already satisfied are\n"
+	    "marked done. What the plugin can create itself (a VolumeSnapshotClass for a CSI driver without\n"
+	    "one, the default-class annotation) is printed as YAML, or created with --apply.\n\n"
+	    "Examples:\n"
+	    "  kubectl volsnap setup\n"
+	    "  kubectl volsnap setup gardener-azure\n"
+	    "  kubectl volsnap setup -o yaml | kubectl apply -f -\n"
+	    "  kubectl volsnap setup --apply --yes\n",
+    .run = run_setup,
 };

@@ -68,10 +68,11 @@ static int validate(struct cmd_ctx *ctx, struct take *t, int nargs, char **args)
 	if (!snap_valid_name(t->pvc))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid PVC name", t->pvc);
 	if (t->name && !snap_valid_name(t->name))
-		return cmd_fail(ctx, EXIT_USAGE, NULL,
-				"--name \"%s\" is not a valid name: lowercase letters, digits, '-' and '.', starting and "
-				"ending with a letter or digit, at most 253 characters",
-				t->name);
+		return cmd_fail(
+		    ctx, EXIT_USAGE, NULL,
+		    "--name \"%s\" is not a valid name: lowercase letters, digits, '-' and '.', starting and "
+		    "ending with a letter or digit, at most 253 characters",
+		    t->name);
 	if (t->klass && !snap_valid_name(t->klass))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "--class \"%s\" is not a valid class name", t->klass);
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
@@ -112,8 +113,14 @@ static int get_pvc(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, j
 static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **pvc)
 {
 	char *what = xasprintf("PVC %s/%s", t->ns, t->pvc), *why = NULL;
-	struct wait_spec w = {.resource = &KUBE_PVCS, .ns = t->ns, .name = t->pvc, .timeout_ms = t->timeout_ms,
-			      .check = wait_check_pvc_bound, .what = what, .progress = stderr, .tty = ctx->stderr_tty};
+	struct wait_spec w = {.resource = &KUBE_PVCS,
+			      .ns = t->ns,
+			      .name = t->pvc,
+			      .timeout_ms = t->timeout_ms,
+			      .check = wait_check_pvc_bound,
+			      .what = what,
+			      .progress = stderr,
+			      .tty = ctx->stderr_tty};
 	struct kube_error err = {0};
 	json_object *last = NULL;
 	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
@@ -142,8 +149,8 @@ static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t
 /* Reads a cluster object; *obj NULL when absent. forbidden set (and no error)
  * when RBAC denies the read: such checks are skipped with a warning, since a
  * namespaced user may snapshot without reading cluster objects. */
-static int get_cluster_obj(struct cmd_ctx *ctx, struct kube_client *c, const struct kube_resource *r,
-			   const char *name, json_object **obj, bool *forbidden)
+static int get_cluster_obj(struct cmd_ctx *ctx, struct kube_client *c, const struct kube_resource *r, const char *name,
+			   json_object **obj, bool *forbidden)
 {
 	struct kube_error err = {0};
 	char *path = kube_path(r, NULL, name, NULL);
@@ -191,8 +198,7 @@ static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object
 
 /* ---- the class ------------------------------------------------------------ */
 
-static int resolve_class(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, const char *driver,
-			 char **klass)
+static int resolve_class(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, const char *driver, char **klass)
 {
 	struct kube_error err = {0};
 	json_object *classes = NULL;
@@ -265,7 +271,10 @@ static char *not_ready_cause(struct kube_client *c, struct take *t, json_object 
 		cev = wait_events(c, NULL, "VolumeSnapshotContent", cname);
 	}
 	sev = wait_events(c, t->ns, "VolumeSnapshot", t->snap_name);
-	struct snap_facts f = {.snapshot = snap, .content = content, .snap_events = sev, .content_events = cev,
+	struct snap_facts f = {.snapshot = snap,
+			       .content = content,
+			       .snap_events = sev,
+			       .content_events = cev,
 			       .now = (int64_t)time(NULL)};
 	struct snap_verdict v = {0};
 	snap_verdict(&f, &v);
@@ -303,9 +312,14 @@ static int fail_not_ready(struct cmd_ctx *ctx, struct kube_client *c, struct tak
 static int wait_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **snap)
 {
 	char *what = xasprintf("snapshot %s/%s", t->ns, t->snap_name), *why = NULL;
-	struct wait_spec w = {.resource = &t->api.snapshots, .ns = t->ns, .name = t->snap_name,
-			      .timeout_ms = t->timeout_ms, .check = wait_check_snapshot_ready, .what = what,
-			      .progress = stderr, .tty = ctx->stderr_tty};
+	struct wait_spec w = {.resource = &t->api.snapshots,
+			      .ns = t->ns,
+			      .name = t->snap_name,
+			      .timeout_ms = t->timeout_ms,
+			      .check = wait_check_snapshot_ready,
+			      .what = what,
+			      .progress = stderr,
+			      .tty = ctx->stderr_tty};
 	struct kube_error err = {0};
 	json_object *last = NULL;
 	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
@@ -370,7 +384,7 @@ static int take(struct cmd_ctx *ctx, struct kube_client *c, struct take *t)
 	struct kube_error err = {0};
 	json_object *manifest = NULL, *snap = NULL;
 	if (snap_api_discover(c, &t->api, &err) < 0)
-		return cmd_fail_kube(ctx, &err, "snapshots are not available");
+		return cmd_fail_kube(ctx, &err, NULL);
 	int rc = check_and_build(ctx, c, t, &manifest);
 	if (rc)
 		return rc;
@@ -401,26 +415,26 @@ static int run_take(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct take t = {.wait = -1, .wait_bound = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
 	struct option options[] = {
-		OPT_STRING(0, "name", &t.name, "NAME", "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC)"),
-		OPT_STRING(0, "class", &t.klass, "CLASS", "VolumeSnapshotClass (default: the driver's default class)"),
-		OPT_LIST('l', "label", &t.labels, "KEY=VALUE", "add a label (repeatable)"),
-		OPT_BOOL(0, "wait", &t.wait, "wait until the snapshot is ready (default on a terminal)"),
-		OPT_BOOL(0, "wait-bound", &t.wait_bound, "wait for an unbound PVC to be bound before taking it"),
-		OPT_DURATION(0, "timeout", &t.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
-		OPT_STRING('o', "output", &t.output, "FORMAT", "name, json or yaml"),
-		OPT_OPTARG(0, "dry-run", &t.dry_run, "MODE", "client",
-			   "client: print what would be created, send nothing; server: let the server validate it"),
-		OPT_END(),
+	    OPT_STRING(0, "name", &t.name, "NAME", "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC)"),
+	    OPT_STRING(0, "class", &t.klass, "CLASS", "VolumeSnapshotClass (default: the driver's default class)"),
+	    OPT_LIST('l', "label", &t.labels, "KEY=VALUE", "add a label (repeatable)"),
+	    OPT_BOOL(0, "wait", &t.wait, "wait until the snapshot is ready (default on a terminal)"),
+	    OPT_BOOL(0, "wait-bound", &t.wait_bound, "wait for an unbound PVC to be bound before taking it"),
+	    OPT_DURATION(0, "timeout", &t.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
+	    OPT_STRING('o', "output", &t.output, "FORMAT", "name, json or yaml"),
+	    OPT_OPTARG(0, "dry-run", &t.dry_run, "MODE", "client",
+		       "client: print what would be created, send nothing; server: let the server validate it"),
+	    OPT_END(),
 	};
 	int nargs = 0;
 	char **args = NULL;
 	int rc = opts_parse(ctx, options, argc, argv, &nargs, &args);
+	if (rc == OPTS_HELP) {
+		rc = EXIT_OK;
+		goto out;
+	}
 	if (rc == OPTS_OK)
 		rc = validate(ctx, &t, nargs, args);
-	else if (rc == OPTS_HELP)
-		rc = EXIT_OK;
-	else
-		goto out;
 	if (rc)
 		goto out;
 	if (t.wait < 0)
@@ -443,26 +457,26 @@ out:
 }
 
 const struct command cmd_take = {
-	.name = "take",
-	.summary = "Snapshot a PVC, checking first that the snapshot can succeed",
-	.usage = "take PVC [--name NAME] [--class CLASS] [-l KEY=VALUE]... [--wait|--no-wait] [--wait-bound] "
-		 "[--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
-	.help = "Creates a VolumeSnapshot of PVC in the current namespace (-n to choose).\n"
-		"\n"
-		"Before creating anything it checks what the snapshot controller would otherwise fail on,\n"
-		"often without retrying: the PVC is Bound, its volume is a CSI volume, and a\n"
-		"VolumeSnapshotClass for that driver resolves (--class, or the driver's single default).\n"
-		"It waits until the snapshot is ready to use (by default on a terminal), following it\n"
-		"with a watch, and on failure says why in one line.\n"
-		"\n"
-		"Examples:\n"
-		"  # Snapshot a PVC and wait until it is ready\n"
-		"  kubectl volsnap take data-db-0 -n shop --wait\n"
-		"\n"
-		"  # A PVC that was just created: wait for it to be bound first\n"
-		"  kubectl volsnap take data-db-0 --wait-bound --timeout 10m\n"
-		"\n"
-		"  # The manifest for GitOps, without creating anything\n"
-		"  kubectl volsnap take data-db-0 --class csi-hostpath-snapclass --dry-run=client -o yaml\n",
-	.run = run_take,
+    .name = "take",
+    .summary = "Snapshot a PVC, checking first that the snapshot can succeed",
+    .usage = "take PVC [--name NAME] [--class CLASS] [-l KEY=VALUE]... [--wait|--no-wait] [--wait-bound] "
+	     "[--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
+    .help = "Creates a VolumeSnapshot of PVC in the current namespace (-n to choose).\n"
+	    "\n"
+	    "Before creating anything it checks what the snapshot controller would otherwise fail on,\n"
+	    "often without retrying: the PVC is Bound, its volume is a CSI volume, and a\n"
+	    "VolumeSnapshotClass for that driver resolves (--class, or the driver's single default).\n"
+	    "It waits until the snapshot is ready to use (by default on a terminal), following it\n"
+	    "with a watch, and on failure says why in one line.\n"
+	    "\n"
+	    "Examples:\n"
+	    "  # Snapshot a PVC and wait until it is ready\n"
+	    "  kubectl volsnap take data-db-0 -n shop --wait\n"
+	    "\n"
+	    "  # A PVC that was just created: wait for it to be bound first\n"
+	    "  kubectl volsnap take data-db-0 --wait-bound --timeout 10m\n"
+	    "\n"
+	    "  # The manifest for GitOps, without creating anything\n"
+	    "  kubectl volsnap take data-db-0 --class csi-hostpath-snapclass --dry-run=client -o yaml\n",
+    .run = run_take,
 };

@@ -76,16 +76,18 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 		return argc < 2 ? EXIT_USAGE : EXIT_OK;
 	}
 	const char *name = argv[1];
-	char *help_argv[3];
+	char *help_argv[4];
 	if (!strcmp(name, "help")) {
 		if (argc < 3) {
 			print_main_help(stdout);
 			return EXIT_OK;
 		}
-		help_argv[0] = argv[2];
-		help_argv[1] = "--help";
-		help_argv[2] = NULL;
-		argv = help_argv - 1; /* argv[1] is the command, as below */
+		/* "help CMD" runs as "CMD --help". */
+		help_argv[0] = argv[0];
+		help_argv[1] = argv[2];
+		help_argv[2] = "--help";
+		help_argv[3] = NULL;
+		argv = help_argv;
 		argc = 3;
 		name = argv[1];
 	}

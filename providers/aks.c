@@ -36,11 +36,14 @@ static const struct provider_step steps_2020[] = {
 		"install-csi-driver-master.md",
      .verify = "kubectl get csidriver disk.csi.azure.com",
      .source = SRC_KYMA_2020},
+    /* The example manifest at master may no longer match this era's
+     * v1beta1 API, so the class is given inline (annotated default, which
+     * the example is not). */
     {.kinds = PROVIDER_STEP_SNAPSHOT_CLASS,
-     .title = "Create the VolumeSnapshotClass csi-azuredisk-vsc (deploy/example/snapshot)",
-     .command = "kubectl apply -f " AKS_VSC_URL,
+     .title = "Create a default VolumeSnapshotClass csi-azuredisk-vsc for disk.csi.azure.com (v1beta1 in this era)",
+     .command = VSC_DEFAULT_YAML("v1beta1", "csi-azuredisk-vsc", "disk.csi.azure.com"),
      .verify = "kubectl get volumesnapshotclass csi-azuredisk-vsc",
-     .source = SRC_AKS_VSC},
+     .source = SRC_KYMA_2020 "; " SRC_AKS_VSC},
 };
 
 static const struct provider_step steps_managed[] = {
@@ -98,7 +101,7 @@ static const struct provider_issue issues[] = {
     {.id = "aks-intree-azure-disk",
      .title = "Volumes provisioned by kubernetes.io/azure-disk or "
 	      "kubernetes.io/azure-file cannot be snapshotted",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 17},
      .affected_to = KV_OPEN,
      .remediation = "Move the data to a PVC of a StorageClass with provisioner disk.csi.azure.com; CSI migration "

@@ -81,6 +81,11 @@ static const struct provider_step steps_self[] = {
      .command = EKS_SC_YAML,
      .verify = "kubectl get storageclass",
      .source = SRC_EKS_MIGRATION},
+    {.kinds = PROVIDER_STEP_SNAPSHOT_CLASS,
+     .title = "Create a default VolumeSnapshotClass for ebs.csi.aws.com (v1beta1 before 1.20)",
+     .command = VSC_DEFAULT_YAML("v1beta1", "csi-aws-vsc", "ebs.csi.aws.com"),
+     .verify = "kubectl get volumesnapshotclass csi-aws-vsc",
+     .source = SRC_EKS_SNAP},
 };
 
 static const struct provider_era eras[] = {
@@ -114,7 +119,7 @@ static const struct provider_issue issues[] = {
     {.id = "eks-intree-gp2",
      .title = "Volumes of the default gp2 class (kubernetes.io/aws-ebs) cannot be "
 	      "snapshotted",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 17},
      .affected_to = KV_OPEN,
      .remediation = "Create a StorageClass with provisioner ebs.csi.aws.com and move the data to a PVC of it",

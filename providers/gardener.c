@@ -28,17 +28,6 @@
 	"spec:\n"                                                                                                      \
 	"  kubernetes:\n"                                                                                              \
 	"    version: \"" version "\""
-#define VSC_YAML(name, driver)                                                                                         \
-	"kubectl apply -f - <<EOF\n"                                                                                   \
-	"apiVersion: snapshot.storage.k8s.io/v1\n"                                                                     \
-	"kind: VolumeSnapshotClass\n"                                                                                  \
-	"metadata:\n"                                                                                                  \
-	"  name: " name "\n"                                                                                           \
-	"  annotations:\n"                                                                                             \
-	"    snapshot.storage.kubernetes.io/is-default-class: \"true\"\n"                                              \
-	"driver: " driver "\n"                                                                                         \
-	"deletionPolicy: Delete\n"                                                                                     \
-	"EOF"
 #define VERIFY_TEST_SNAPSHOT "kubectl volsnap take <pvc> && kubectl get volumesnapshot -n <namespace>"
 
 /* ---- GCP ------------------------------------------------------------------- */
@@ -73,7 +62,7 @@ static const struct provider_step gcp_steps_118[] = {
      .source = GCP "issues/73; " GCP "pull/77; " GCP "pull/78"},
     {.kinds = PROVIDER_STEP_SNAPSHOT_CLASS,
      .title = "Create a default VolumeSnapshotClass (Gardener creates `default` only from provider-gcp v1.9.0)",
-     .command = VSC_YAML("default", "pd.csi.storage.gke.io"),
+     .command = VSC_DEFAULT_YAML("v1beta1", "default", "pd.csi.storage.gke.io"),
      .verify = "kubectl get volumesnapshotclass",
      .source = GCP "issues/91"},
 };
@@ -208,7 +197,7 @@ static const struct provider_step aws_steps_118[] = {
      .source = AWS "issues/75; " AWS "pull/76"},
     {.kinds = PROVIDER_STEP_SNAPSHOT_CLASS,
      .title = "Create a default VolumeSnapshotClass (Gardener creates `default` only from provider-aws v1.12.0)",
-     .command = VSC_YAML("default", "ebs.csi.aws.com"),
+     .command = VSC_DEFAULT_YAML("v1beta1", "default", "ebs.csi.aws.com"),
      .verify = "kubectl get volumesnapshotclass",
      .source = AWS "commit/cb16e6dc"},
 };
@@ -341,7 +330,8 @@ static const struct provider_step az_steps_now[] = {
     {.kinds = PROVIDER_STEP_CHECK | PROVIDER_STEP_SNAPSHOT_CLASS,
      .title = "Check the managed VolumeSnapshotClass `default` (provider-azure v1.35.0+); on older landscapes "
 	      "create one",
-     .command = "kubectl get volumesnapshotclass default || \\\n" VSC_YAML("default", "disk.csi.azure.com"),
+     .command =
+	 "kubectl get volumesnapshotclass default || \\\n" VSC_DEFAULT_YAML("v1", "default", "disk.csi.azure.com"),
      .verify = VERIFY_TEST_SNAPSHOT,
      .source = AZ "pull/468"},
 };
@@ -445,7 +435,8 @@ static const struct provider_step os_steps_now[] = {
     {.kinds = PROVIDER_STEP_CHECK | PROVIDER_STEP_SNAPSHOT_CLASS,
      .title = "Check the managed VolumeSnapshotClass csi-cinder (provider-openstack v1.55.0+); on older "
 	      "landscapes create one",
-     .command = "kubectl get volumesnapshotclass csi-cinder || \\\n" VSC_YAML("csi-cinder", "cinder.csi.openstack.org"),
+     .command = "kubectl get volumesnapshotclass csi-cinder || \\\n" VSC_DEFAULT_YAML("v1", "csi-cinder",
+										      "cinder.csi.openstack.org"),
      .verify = VERIFY_TEST_SNAPSHOT,
      .source = OS "pull/1319"},
 };
@@ -489,7 +480,7 @@ static const struct provider_issue os_issues[] = {
     {.id = "gardener-openstack-no-default-vsc",
      .title = "No managed VolumeSnapshotClass before "
 	      "provider-openstack v1.55.0",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 19},
      .affected_to = KV_OPEN,
      .fixed_in = "gardener-extension-provider-openstack v1.55.0 (2026-05-21, #1319)",

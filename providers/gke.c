@@ -26,7 +26,7 @@ static const char *const intree[] = {"kubernetes.io/gce-pd", NULL};
 
 #define GKE_VSC_YAML                                                                                                   \
 	"kubectl apply -f - <<EOF\n"                                                                                   \
-	"apiVersion: snapshot.storage.k8s.io/v1\n"                                                                     \
+	"apiVersion: snapshot.storage.k8s.io/v1   # v1beta1 before Kubernetes 1.20\n"                                  \
 	"kind: VolumeSnapshotClass\n"                                                                                  \
 	"metadata:\n"                                                                                                  \
 	"  name: <class-name>\n"                                                                                       \
@@ -124,7 +124,7 @@ static const struct provider_issue issues[] = {
      .source = SRC_GKE_SNAP},
     {.id = "gke-intree-gce-pd",
      .title = "Volumes provisioned by kubernetes.io/gce-pd cannot be snapshotted",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 14},
      .affected_to = KV_OPEN,
      .remediation = "Move the data to a PVC of a StorageClass with provisioner pd.csi.storage.gke.io; CSI "

@@ -71,6 +71,20 @@
 		.verify = "kubectl -n default get statefulset snapshot-controller", .source = SRC_EXT_SNAP_CONTROLLER, \
 	}
 
+/* A VolumeSnapshotClass annotated default, as a `kubectl apply` heredoc; api
+ * is "v1beta1" for clusters before 1.20 (their CRDs serve no v1). */
+#define VSC_DEFAULT_YAML(api, name, driver)                                                                            \
+	"kubectl apply -f - <<EOF\n"                                                                                   \
+	"apiVersion: snapshot.storage.k8s.io/" api "\n"                                                                \
+	"kind: VolumeSnapshotClass\n"                                                                                  \
+	"metadata:\n"                                                                                                  \
+	"  name: " name "\n"                                                                                           \
+	"  annotations:\n"                                                                                             \
+	"    snapshot.storage.kubernetes.io/is-default-class: \"true\"\n"                                              \
+	"driver: " driver "\n"                                                                                         \
+	"deletionPolicy: Delete\n"                                                                                     \
+	"EOF"
+
 /* One per table file. */
 extern const struct provider provider_aks;
 extern const struct provider provider_gke;

@@ -18,47 +18,56 @@ static const struct provider_driver hostpath[] = {
      .source = SRC_HOSTPATH},
 };
 
-static const struct provider_step hostpath_steps[] = {
-    UPSTREAM_STEPS_V8,
-    {.kinds = PROVIDER_STEP_DRIVER | PROVIDER_STEP_SNAPSHOT_CLASS,
-     .title = "Deploy the CSI hostpath driver (CSIDriver hostpath.csi.k8s.io, VolumeSnapshotClass "
-	      "csi-hostpath-snapclass)",
-     .command = "git clone https://github.com/kubernetes-csi/csi-driver-host-path\n"
-		"cd csi-driver-host-path\n"
-		"deploy/kubernetes-latest/deploy.sh",
-     .verify = "kubectl get csidriver hostpath.csi.k8s.io && kubectl get volumesnapshotclass "
-	       "csi-hostpath-snapclass",
-     .source = SRC_HOSTPATH},
-    {.kinds = PROVIDER_STEP_STORAGE_CLASS,
-     .title = "Create the StorageClass csi-hostpath-sc",
-     .command = "kubectl apply -f examples/csi-storageclass.yaml",
-     .verify = "kubectl get storageclass csi-hostpath-sc",
-     .source = SRC_HOSTPATH},
-};
+/* csi-driver-host-path: "run the deploy.sh script for the Kubernetes version
+ * used by the cluster" (deploy/kubernetes-latest for current ones). */
+#define HOSTPATH_STEPS(dir)                                                                                            \
+	{.kinds = PROVIDER_STEP_DRIVER | PROVIDER_STEP_SNAPSHOT_CLASS,                                                 \
+	 .title = "Deploy the CSI hostpath driver (CSIDriver hostpath.csi.k8s.io, VolumeSnapshotClass "                \
+		  "csi-hostpath-snapclass)",                                                                           \
+	 .command = "git clone https://github.com/kubernetes-csi/csi-driver-host-path\n"                               \
+		    "cd csi-driver-host-path\n"                                                                        \
+		    "deploy/" dir "/deploy.sh",                                                                        \
+	 .verify = "kubectl get csidriver hostpath.csi.k8s.io && kubectl get volumesnapshotclass "                     \
+		   "csi-hostpath-snapclass",                                                                           \
+	 .source = SRC_HOSTPATH},                                                                                      \
+	{                                                                                                              \
+		.kinds = PROVIDER_STEP_STORAGE_CLASS, .title = "Create the StorageClass csi-hostpath-sc",              \
+		.command = "kubectl apply -f examples/csi-storageclass.yaml",                                          \
+		.verify = "kubectl get storageclass csi-hostpath-sc", .source = SRC_HOSTPATH,                          \
+	}
+
+/* The external-snapshotter tag depends on the version (internal.h). */
+static const struct provider_step hostpath_v3[] = {UPSTREAM_STEPS_V3,
+						   HOSTPATH_STEPS("kubernetes-<cluster minor, e.g. 1.18>")};
+static const struct provider_step hostpath_v6[] = {UPSTREAM_STEPS_V6,
+						   HOSTPATH_STEPS("kubernetes-<cluster minor, e.g. 1.22>")};
+static const struct provider_step hostpath_v8[] = {UPSTREAM_STEPS_V8, HOSTPATH_STEPS("kubernetes-latest")};
 
 /* ---- kind ------------------------------------------------------------------ */
 
 static const char *const kind_intree[] = {"rancher.io/local-path", NULL};
 
+#define KIND_SUMMARY                                                                                                   \
+	"kind ships only the non-CSI local-path provisioner (StorageClass standard): install the snapshot CRDs, the "  \
+	"snapshot-controller and the CSI hostpath driver."
+#define KIND_ERA(lo, hi, st) /* 1.lo to 1.hi, hi 0 = open */                                                           \
+	{                                                                                                              \
+		.from = {1, lo}, .to = {(hi) ? 1 : 0, hi}, .support = PROVIDER_SNAP_SETUP, .summary = KIND_SUMMARY,    \
+		.crds_preinstalled = PROVIDER_NO, .controller = PROVIDER_CTRL_NONE,                                    \
+		.default_storage_class = "standard", .steps = st, .n_steps = PROV_N(st), .source = SRC_KIND_SC         \
+	}
+
 static const struct provider_era kind_eras[] = {
-    {.from = {1, 0},
-     .to = KV_OPEN,
-     .support = PROVIDER_SNAP_SETUP,
-     .summary = "kind ships only the non-CSI local-path provisioner (StorageClass standard): install the "
-		"snapshot CRDs, the snapshot-controller and the CSI hostpath driver.",
-     .crds_preinstalled = PROVIDER_NO,
-     .controller = PROVIDER_CTRL_NONE,
-     .default_storage_class = "standard",
-     .steps = hostpath_steps,
-     .n_steps = PROV_N(hostpath_steps),
-     .source = SRC_KIND_SC},
+    KIND_ERA(17, 19, hostpath_v3),
+    KIND_ERA(20, 24, hostpath_v6),
+    KIND_ERA(25, 0, hostpath_v8),
 };
 
 static const struct provider_issue kind_issues[] = {
     {.id = "local-path-not-csi",
      .title = "The default StorageClass standard (rancher.io/local-path) is not CSI "
 	      "and cannot be snapshotted",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a PVC of csi-hostpath-sc (or another CSI StorageClass) for data you want to snapshot",
@@ -74,7 +83,9 @@ const struct provider provider_kind = {
     .drivers = hostpath,
     .n_drivers = PROV_N(hostpath),
     .intree = kind_intree,
-    .min_version_source = "providers.md §1.1: depends on the CSI driver you add",
+    .min_version = {1, 17},
+    .min_version_source = "external-snapshotter CHANGELOG-2.0.md (v1beta1, Kubernetes 1.17); the rest depends "
+			  "on the CSI driver you add (providers.md §1.1)",
     .eras = kind_eras,
     .n_eras = PROV_N(kind_eras),
     .issues = kind_issues,
@@ -128,7 +139,7 @@ static const struct provider_issue minikube_issues[] = {
     {.id = "minikube-hostpath-not-csi",
      .title = "The default StorageClass standard (k8s.io/minikube-hostpath) "
 	      "is not CSI and cannot be snapshotted",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a PVC of csi-hostpath-sc for data you want to snapshot",
@@ -167,35 +178,40 @@ const struct provider provider_minikube = {
 static const char *const k3s_intree[] = {"rancher.io/local-path", NULL};
 
 /* Longhorn as the example CSI driver (providers.md §1.1, k3s row). */
-static const struct provider_step k3s_steps[] = {
-    UPSTREAM_STEPS_V8,
-    {.kinds = PROVIDER_STEP_DRIVER | PROVIDER_STEP_SNAPSHOT_CLASS,
-     .title = "Install a CSI driver with snapshot support (e.g. Longhorn, driver.longhorn.io) and a "
-	      "VolumeSnapshotClass for it",
-     .command = "see https://longhorn.io/docs/ (Enable CSI snapshot support)",
-     .verify = "kubectl get csidriver && kubectl get volumesnapshotclass",
-     .source = "https://longhorn.io/docs/ (enable-csi-snapshot-support)"},
-};
+#define LONGHORN_STEP                                                                                                  \
+	{                                                                                                              \
+		.kinds = PROVIDER_STEP_DRIVER | PROVIDER_STEP_SNAPSHOT_CLASS,                                          \
+		.title = "Install a CSI driver with snapshot support (e.g. Longhorn, driver.longhorn.io) and a "       \
+			 "VolumeSnapshotClass for it",                                                                 \
+		.command = "see https://longhorn.io/docs/ (Enable CSI snapshot support)",                              \
+		.verify = "kubectl get csidriver && kubectl get volumesnapshotclass",                                  \
+		.source = "https://longhorn.io/docs/ (enable-csi-snapshot-support)"                                    \
+	}
+static const struct provider_step k3s_v3[] = {UPSTREAM_STEPS_V3, LONGHORN_STEP};
+static const struct provider_step k3s_v6[] = {UPSTREAM_STEPS_V6, LONGHORN_STEP};
+static const struct provider_step k3s_v8[] = {UPSTREAM_STEPS_V8, LONGHORN_STEP};
+
+#define K3S_SUMMARY                                                                                                    \
+	"k3s bundles no snapshot controller or CRDs and its local-path StorageClass is not CSI: install the CRDs, "    \
+	"the snapshot-controller and a CSI driver such as Longhorn."
+#define K3S_ERA(lo, hi, st) /* 1.lo to 1.hi, hi 0 = open */                                                            \
+	{                                                                                                              \
+		.from = {1, lo}, .to = {(hi) ? 1 : 0, hi}, .support = PROVIDER_SNAP_SETUP, .summary = K3S_SUMMARY,     \
+		.crds_preinstalled = PROVIDER_NO, .controller = PROVIDER_CTRL_NONE,                                    \
+		.default_storage_class = "local-path", .steps = st, .n_steps = PROV_N(st), .source = SRC_K3S_6459      \
+	}
 
 static const struct provider_era k3s_eras[] = {
-    {.from = {1, 0},
-     .to = KV_OPEN,
-     .support = PROVIDER_SNAP_SETUP,
-     .summary = "k3s bundles no snapshot controller or CRDs and its local-path StorageClass is not CSI: install "
-		"the CRDs, the snapshot-controller and a CSI driver such as Longhorn.",
-     .crds_preinstalled = PROVIDER_NO,
-     .controller = PROVIDER_CTRL_NONE,
-     .default_storage_class = "local-path",
-     .steps = k3s_steps,
-     .n_steps = PROV_N(k3s_steps),
-     .source = SRC_K3S_6459},
+    K3S_ERA(17, 19, k3s_v3),
+    K3S_ERA(20, 24, k3s_v6),
+    K3S_ERA(25, 0, k3s_v8),
 };
 
 static const struct provider_issue k3s_issues[] = {
     {.id = "local-path-not-csi",
      .title = "The default StorageClass local-path (rancher.io/local-path) is not CSI "
 	      "and cannot be snapshotted",
-     .severity = PROVIDER_SEV_WARNING,
+     .severity = PROVIDER_SEV_INFO,
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a CSI StorageClass (e.g. Longhorn) for data you want to snapshot",
@@ -229,7 +245,9 @@ const struct provider provider_k3s = {
     .drivers = longhorn,
     .n_drivers = PROV_N(longhorn),
     .intree = k3s_intree,
-    .min_version_source = "providers.md §1.1: depends on the CSI driver you add",
+    .min_version = {1, 17},
+    .min_version_source = "external-snapshotter CHANGELOG-2.0.md (v1beta1, Kubernetes 1.17); the rest depends "
+			  "on the CSI driver you add (providers.md §1.1)",
     .eras = k3s_eras,
     .n_eras = PROV_N(k3s_eras),
     .issues = k3s_issues,
@@ -255,8 +273,9 @@ static const struct provider_step rke2_steps[] = {
      .source = SRC_RKE2_CHARTS},
     {.kinds = PROVIDER_STEP_DRIVER | PROVIDER_STEP_SNAPSHOT_CLASS,
      .title = "Install a CSI driver with snapshot support and a VolumeSnapshotClass for it",
-     .command = "kubectl get csidriver",
-     .verify = "kubectl get volumesnapshotclass",
+     .command = "see https://kubernetes-csi.github.io/docs/drivers.html (on RKE2 e.g. the vSphere CSI chart with "
+		"blockVolumeSnapshot enabled, or Longhorn)",
+     .verify = "kubectl get csidriver && kubectl get volumesnapshotclass",
      .source = "https://github.com/rancher/rke2/issues/3072"},
 };
 

@@ -8,8 +8,9 @@
  * version ranges), so an old cluster gets the advice of its time (the 2020
  * Kyma backup guide) and a current cluster today's.
  *
- * Everything here is pure: no I/O, no allocation except into the caller's
- * strbuf. Tables are const and live for the whole program. */
+ * Everything here is pure: no I/O, and nothing allocated outlives a call
+ * except what is appended to the caller's strbuf. Tables are const and live
+ * for the whole program. */
 #ifndef VOLSNAP_PROVIDERS_H
 #define VOLSNAP_PROVIDERS_H
 

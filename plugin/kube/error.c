@@ -54,7 +54,8 @@ void kube_error_prefix(struct kube_error *err, const char *fmt, ...)
 
 bool kube_error_is_not_found(const struct kube_error *err)
 {
-	return err->kind == KUBE_ERR_API && err->http_code == 404;
+	/* Only a Status says the object is absent; text 404s are NOT_INSTALLED. */
+	return err->kind == KUBE_ERR_API && err->http_code == 404 && err->status;
 }
 
 bool kube_error_is_forbidden(const struct kube_error *err)
@@ -218,16 +219,20 @@ static char *first_line(const char *body, size_t len)
 	return xstrndup(body, n);
 }
 
-static bool is_json(const char *content_type)
+/* By Content-Type (Appendix A), or by shape when a proxy dropped the header:
+ * "404 page not found" never parses as an object. */
+static bool is_json(const char *content_type, const char *body, size_t len)
 {
-	return content_type && !strncmp(content_type, "application/json", 16);
+	if (content_type && !strncmp(content_type, "application/json", 16))
+		return true;
+	return !content_type && len && body[0] == '{';
 }
 
 void kube_error_from_response(struct kube_error *err, const char *method, const char *path, long code,
 			      const char *content_type, const char *body, size_t len)
 {
 	struct api_path ap;
-	json_object *obj = is_json(content_type) ? jparse(body, len) : NULL;
+	json_object *obj = is_json(content_type, body, len) ? jparse(body, len) : NULL;
 
 	api_path_parse(&ap, path);
 	kube_error_clear(err);

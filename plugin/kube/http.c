@@ -41,7 +41,8 @@ struct kube_client {
 	const struct kube_config *cfg;
 	struct kube_client_options opts;
 	char *user_agent;
-	char *base_url;		       /* server URL without a trailing slash (host swapped for tls_server_name) */
+	char *server_url;	       /* the configured server without a trailing slash: for logs and messages */
+	char *base_url;		       /* what curl connects to: server_url, host swapped for tls_server_name */
 	struct curl_slist *connect_to; /* tls_server_name: connect to the real host, verify the given name */
 	char *host_header;	       /* the real host for the Host header when connect_to is used */
 	CURLM *multi;
@@ -225,7 +226,8 @@ int kube_client_new(const struct kube_config *cfg, const struct kube_client_opti
 		c->opts.connect_timeout_ms = 30000;
 	c->user_agent = c->opts.user_agent ? xstrdup(c->opts.user_agent)
 					   : xstrdup("kubectl-volsnap/" VOLSNAP_VERSION " (linux/" VOLSNAP_ARCH ")");
-	c->base_url = trim_slash(cfg->server);
+	c->server_url = trim_slash(cfg->server);
+	c->base_url = xstrdup(c->server_url);
 	if (cfg->tls_server_name && *cfg->tls_server_name && setup_server_name(c, err) < 0) {
 		kube_client_free(c);
 		return -1;
@@ -252,6 +254,7 @@ void kube_client_free(struct kube_client *c)
 	curl_slist_free_all(c->connect_to);
 	free(c->host_header);
 	free(c->base_url);
+	free(c->server_url);
 	free(c->user_agent);
 	free(c);
 }
@@ -388,7 +391,9 @@ static int attach_credentials(struct kube_client *c, struct http_xfer *x, char *
 	}
 	if (!cfg->exec)
 		return 0;
-	if (kube_exec_get_credential(cfg, x->refreshed, &cred, err) < 0)
+	bool force = x->force_refresh;
+	x->force_refresh = false;
+	if (kube_exec_get_credential(cfg, force, &cred, err) < 0)
 		return -1;
 	*token = xstrdup_or_null(cred.token);
 	if (cred.client_cert_data && cred.client_key_data) {
@@ -484,7 +489,10 @@ static int setup_attempt(struct kube_client *c, struct http_xfer *x)
 
 	curl_easy_reset(e); /* keeps the live connections, drops the last request's options */
 	free(x->url);
-	x->url = xasprintf("%s%s", c->base_url, x->path);
+	x->url = xasprintf("%s%s", c->server_url, x->path);
+	char *url = xasprintf("%s%s", c->base_url, x->path);
+	curl_easy_setopt(e, CURLOPT_URL, url); /* libcurl keeps its own copy */
+	free(url);
 	curl_slist_free_all(x->headers);
 	x->headers = NULL;
 	if (attach_credentials(c, x, &token, &x->err) < 0)
@@ -494,10 +502,14 @@ static int setup_attempt(struct kube_client *c, struct http_xfer *x)
 		explicit_bzero(token, strlen(token));
 		free(token);
 	}
-	curl_easy_setopt(e, CURLOPT_URL, x->url);
 	curl_easy_setopt(e, CURLOPT_HTTPHEADER, x->headers);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, c->user_agent);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	/* Parallel calls wait for the first TLS handshake: if ALPN picks HTTP/2
+	 * they share that connection instead of each paying a handshake. Over
+	 * plain HTTP nothing would tell before the first answer, so no waiting. */
+	if (!strncmp(c->base_url, "https://", 8))
+		curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, x->errbuf);
 	curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, on_header);
@@ -591,7 +603,8 @@ static void finish(struct kube_client *c, struct http_xfer *x, CURLcode rc)
 	log_response(c, x, rc);
 	if (rc == CURLE_OK || x->stopped) {
 		if (x->code == 401 && c->cfg->exec && !x->refreshed && !c->cfg->token && !c->cfg->token_file) {
-			x->refreshed = true; /* the exec credential may have expired early */
+			/* The credential may have been revoked before its expiry. */
+			x->refreshed = x->force_refresh = true;
 			schedule(x, 0);
 			return;
 		}
@@ -681,8 +694,11 @@ static bool ready(struct http_xfer **xs, size_t n)
 static void abandon(struct kube_client *c, struct http_xfer **xs, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		if (xs[i]->running)
+		if (xs[i]->running) {
 			curl_multi_remove_handle(c->multi, xs[i]->easy);
+			/* A watch ended by its deadline still gets its log line. */
+			log_response(c, xs[i], xs[i]->code ? CURLE_OK : CURLE_ABORTED_BY_CALLBACK);
+		}
 		xs[i]->running = false;
 	}
 }

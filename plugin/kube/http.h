@@ -46,7 +46,8 @@ struct http_xfer {
 	bool own_easy;
 	bool done, running;
 	int attempts;
-	bool refreshed; /* the exec credential was refreshed after a 401 */
+	bool refreshed;	    /* the exec credential was refreshed after a 401 (once per transfer) */
+	bool force_refresh; /* the next attempt runs the exec plugin again */
 	int64_t not_before_ms;
 	int64_t started_ms;
 	struct curl_slist *headers;

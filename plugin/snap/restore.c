@@ -11,8 +11,7 @@
 
 bool restore_valid_access_mode(const char *mode)
 {
-	static const char *const modes[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod",
-					    NULL};
+	static const char *const modes[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod", NULL};
 	for (const char *const *m = modes; *m; m++)
 		if (!strcmp(mode, *m))
 			return true;
@@ -89,8 +88,8 @@ const char *restore_pick_class(json_object *source_pvc, json_object *classes, co
 				 "then pass --storage-class",
 				 driver);
 	else if (!pick)
-		*why = xasprintf("several StorageClasses provision with %s (%s); pass --storage-class", driver,
-				 names.buf);
+		*why =
+		    xasprintf("several StorageClasses provision with %s (%s); pass --storage-class", driver, names.buf);
 	strbuf_release(&names);
 	return pick;
 }

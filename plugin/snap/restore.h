@@ -12,13 +12,13 @@
 
 struct restore_input {
 	const char *ns;
-	const char *target;         /* the new PVC's name */
-	json_object *snapshot;      /* required */
-	json_object *content;       /* its VolumeSnapshotContent, or NULL when it could not be read */
-	json_object *source_pvc;    /* the PVC it was taken from, or NULL when gone */
-	json_object *storage_class; /* the class the PVC will use, or NULL when it could not be read */
-	const char *storage_class_name; /* used when storage_class is NULL; NULL = the cluster's default */
-	const char *size;           /* --size, or NULL */
+	const char *target;		    /* the new PVC's name */
+	json_object *snapshot;		    /* required */
+	json_object *content;		    /* its VolumeSnapshotContent, or NULL when it could not be read */
+	json_object *source_pvc;	    /* the PVC it was taken from, or NULL when gone */
+	json_object *storage_class;	    /* the class the PVC will use, or NULL when it could not be read */
+	const char *storage_class_name;	    /* used when storage_class is NULL; NULL = the cluster's default */
+	const char *size;		    /* --size, or NULL */
 	const struct strlist *access_modes; /* --access-mode values (may be empty) */
 };
 

@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 struct prune_policy {
-	long keep_last;         /* the N newest ready snapshots of each PVC are kept; < 1 reads as 1 */
+	long keep_last;		/* the N newest ready snapshots of each PVC are kept; < 1 reads as 1 */
 	int64_t keep_within_ms; /* ready snapshots younger than this are kept too; 0 = no such rule */
 	bool include_unmanaged; /* consider snapshots the plugin did not make */
 };

@@ -16,10 +16,10 @@ void snap_api_set(struct snap_api *api, const char *version)
 {
 	api->version = xstrdup(version);
 	api->snapshots = (struct kube_resource){SNAP_GROUP, api->version, "volumesnapshots", "VolumeSnapshot", true};
-	api->contents = (struct kube_resource){SNAP_GROUP, api->version, "volumesnapshotcontents",
-					       "VolumeSnapshotContent", false};
-	api->classes = (struct kube_resource){SNAP_GROUP, api->version, "volumesnapshotclasses",
-					      "VolumeSnapshotClass", false};
+	api->contents =
+	    (struct kube_resource){SNAP_GROUP, api->version, "volumesnapshotcontents", "VolumeSnapshotContent", false};
+	api->classes =
+	    (struct kube_resource){SNAP_GROUP, api->version, "volumesnapshotclasses", "VolumeSnapshotClass", false};
 }
 
 static bool has_version(char **v, size_t n, const char *want)
@@ -35,16 +35,21 @@ int snap_api_discover(struct kube_client *c, struct snap_api *api, struct kube_e
 	char **versions = NULL;
 	size_t n = 0;
 	memset(api, 0, sizeof *api);
-	if (kube_group_versions(c, SNAP_GROUP, &versions, &n, err) < 0)
+	if (kube_group_versions(c, SNAP_GROUP, &versions, &n, err) < 0) {
+		kube_error_prefix(err, "discovering the snapshot API");
 		return -1;
+	}
 	/* v1 first: v1beta1 is deprecated and no longer served by current CRDs,
 	 * but clusters from before external-snapshotter v4 serve only it. */
-	const char *use = has_version(versions, n, "v1") ? "v1" : has_version(versions, n, "v1beta1") ? "v1beta1" : NULL;
+	const char *use = has_version(versions, n, "v1")	? "v1"
+			  : has_version(versions, n, "v1beta1") ? "v1beta1"
+								: NULL;
 	kube_strv_free(versions, n);
 	if (!use) {
-		kube_error_set(err, KUBE_ERR_NOT_INSTALLED, 0, NULL,
-			       "install the snapshot CRDs and controller; run kubectl volsnap doctor to see what is missing",
-			       "the snapshot CRDs (%s) are not installed in this cluster", SNAP_GROUP);
+		kube_error_set(
+		    err, KUBE_ERR_NOT_INSTALLED, 0, NULL,
+		    "install the snapshot CRDs and controller; run kubectl volsnap doctor to see what is missing",
+		    "the snapshot CRDs (%s) are not installed in this cluster", SNAP_GROUP);
 		return -1;
 	}
 	snap_api_set(api, use);
@@ -222,8 +227,8 @@ static json_object *resolve_wanted(json_object *classes, const char *driver, con
 		return cls;
 	char *names = class_names(classes, driver, false);
 	if (!cls)
-		*why = xasprintf("VolumeSnapshotClass \"%s\" not found; classes for driver %s: %s", wanted, driver,
-				 names);
+		*why =
+		    xasprintf("VolumeSnapshotClass \"%s\" not found; classes for driver %s: %s", wanted, driver, names);
 	else
 		*why = xasprintf("VolumeSnapshotClass \"%s\" is for driver %s but the volume is on %s, whose driver "
 				 "would never cut the snapshot; classes for %s: %s",
@@ -256,10 +261,11 @@ static json_object *resolve_default(json_object *classes, const char *driver, ch
 				 "volumesnapshotclass NAME " SNAP_ANNOTATION_DEFAULT_CLASS "-",
 				 ndefault, driver, names);
 	} else if ((size_t)nforeign < n) {
-		*why = xasprintf("no default VolumeSnapshotClass for driver %s (classes for it: %s); pass --class NAME, "
-				 "or make one the default: kubectl annotate volumesnapshotclass NAME "
-				 SNAP_ANNOTATION_DEFAULT_CLASS "=true",
-				 driver, names);
+		*why = xasprintf(
+		    "no default VolumeSnapshotClass for driver %s (classes for it: %s); pass --class NAME, "
+		    "or make one the default: kubectl annotate volumesnapshotclass NAME " SNAP_ANNOTATION_DEFAULT_CLASS
+		    "=true",
+		    driver, names);
 	} else {
 		char *all = class_names(classes, NULL, false);
 		*why = xasprintf("no VolumeSnapshotClass for driver %s (classes: %s); create one with driver: %s and "
@@ -309,9 +315,16 @@ const char *snap_error_message(json_object *snapshot)
 /* The in-tree volume type of a PV without a CSI source ("awsElasticBlockStore"). */
 static const char *intree_kind(json_object *pv)
 {
-	static const char *const not_sources[] = {"accessModes", "capacity", "claimRef", "mountOptions",
-						  "nodeAffinity", "persistentVolumeReclaimPolicy",
-						  "storageClassName", "volumeMode", "volumeAttributesClassName", NULL};
+	static const char *const not_sources[] = {"accessModes",
+						  "capacity",
+						  "claimRef",
+						  "mountOptions",
+						  "nodeAffinity",
+						  "persistentVolumeReclaimPolicy",
+						  "storageClassName",
+						  "volumeMode",
+						  "volumeAttributesClassName",
+						  NULL};
 	json_object *spec = jget(pv, "spec");
 	if (!json_object_is_type(spec, json_type_object))
 		return "unknown";
@@ -435,19 +448,19 @@ struct advice {
 	const char *what_to_do;
 };
 static const struct advice advices[] = {
-	{"not yet bound", "the PVC was not bound when the snapshot was taken and the controller does not retry; "
-			  "delete this snapshot and take a new one (kubectl volsnap take PVC --wait-bound)"},
-	{"cannot find default snapshot class",
-	 "no default VolumeSnapshotClass for the volume's driver; take it again with --class NAME, or annotate one "
-	 "class " SNAP_ANNOTATION_DEFAULT_CLASS "=true"},
-	{"default snapshot classes were found",
-	 "several VolumeSnapshotClasses are default for the driver; keep one: kubectl annotate volumesnapshotclass "
-	 "NAME " SNAP_ANNOTATION_DEFAULT_CLASS "-"},
-	{"Failed to get snapshot class",
-	 "its VolumeSnapshotClass does not exist; delete it and take a new one with an existing --class"},
-	{"cannot find CSI PersistentVolumeSource", "the volume is not CSI and cannot be snapshotted"},
-	{"cannot get claim", "its source PVC does not exist; delete the snapshot"},
-	{NULL, NULL},
+    {"not yet bound", "the PVC was not bound when the snapshot was taken and the controller does not retry; "
+		      "delete this snapshot and take a new one (kubectl volsnap take PVC --wait-bound)"},
+    {"cannot find default snapshot class",
+     "no default VolumeSnapshotClass for the volume's driver; take it again with --class NAME, or annotate one "
+     "class " SNAP_ANNOTATION_DEFAULT_CLASS "=true"},
+    {"default snapshot classes were found",
+     "several VolumeSnapshotClasses are default for the driver; keep one: kubectl annotate volumesnapshotclass "
+     "NAME " SNAP_ANNOTATION_DEFAULT_CLASS "-"},
+    {"Failed to get snapshot class",
+     "its VolumeSnapshotClass does not exist; delete it and take a new one with an existing --class"},
+    {"cannot find CSI PersistentVolumeSource", "the volume is not CSI and cannot be snapshotted"},
+    {"cannot get claim", "its source PVC does not exist; delete the snapshot"},
+    {NULL, NULL},
 };
 
 static char *explain(const char *msg)
@@ -503,8 +516,8 @@ void snap_verdict(const struct snap_facts *f, struct snap_verdict *v)
 
 	if (jstr(snapshot, "metadata.deletionTimestamp"))
 		v->text = xasprintf("being deleted%s", warn && strstr(jstr_or(warn, "message", ""), "restore")
-							  ? ": waiting until the PVC restoring from it is bound"
-							  : "");
+							   ? ": waiting until the PVC restoring from it is bound"
+							   : "");
 	else if (v->ready)
 		v->text = xstrdup("ready to use");
 	else if (msg && *msg)

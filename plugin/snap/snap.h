@@ -20,12 +20,13 @@
 
 /* The snapshot API as this server serves it. */
 struct snap_api {
-	char *version; /* "v1" or "v1beta1" */
+	char *version;					   /* "v1" or "v1beta1" */
 	struct kube_resource snapshots, contents, classes; /* point into version */
 };
 
 /* Discovers the served version (v1 preferred, else v1beta1). When neither is
- * served: -1 with KUBE_ERR_NOT_INSTALLED and a hint on installing the CRDs. */
+ * served: -1 with KUBE_ERR_NOT_INSTALLED and a hint on installing the CRDs;
+ * other errors come with their context, ready for cmd_fail_kube(ctx, err, NULL). */
 int snap_api_discover(struct kube_client *c, struct snap_api *api, struct kube_error *err);
 void snap_api_clear(struct snap_api *api);
 /* Fills api for a known version ("v1", "v1beta1") without asking a server. */
@@ -86,11 +87,11 @@ struct snap_verdict {
 /* What is known about a snapshot; everything but snapshot may be NULL. */
 struct snap_facts {
 	json_object *snapshot;
-	json_object *content;        /* its VolumeSnapshotContent */
-	json_object *snap_events;    /* json arrays of core/v1 Events */
+	json_object *content;	  /* its VolumeSnapshotContent */
+	json_object *snap_events; /* json arrays of core/v1 Events */
 	json_object *content_events;
-	json_object *pvc;            /* its source PVC */
-	int64_t now;                 /* unix seconds, for "no status after a while" */
+	json_object *pvc; /* its source PVC */
+	int64_t now;	  /* unix seconds, for "no status after a while" */
 };
 /* Decides why a snapshot is or is not ready, and what to do about it. */
 void snap_verdict(const struct snap_facts *f, struct snap_verdict *v);

@@ -25,7 +25,7 @@ struct wait_spec {
 	int64_t timeout_ms; /* 0 = no limit */
 	wait_check_fn check;
 	const char *what; /* "snapshot ns/name", for the progress line */
-	FILE *progress;   /* progress goes here only when tty */
+	FILE *progress;	  /* progress goes here only when tty */
 	bool tty;
 };
 

@@ -9,17 +9,19 @@ import copy
 import json
 import queue
 import random
+import select
 import threading
 import time
 
 import yaml
 
 import errors
+import protobuf
 import tables
 from errors import ApiError, dumps, new_uid, now_rfc3339
 from labelsel import parse_field_selector, parse_label_selector
 from patch import PatchError, json_patch, merge_patch
-from resources import build_registry
+from resources import add_extra, build_registry
 from store import Store, key_after
 from validation import Validator, validate_metadata_types, validate_name
 
@@ -45,6 +47,7 @@ class Api:
         self.emu = emu
         prof = emu.prof
         self.reg = build_registry(crd_dir, prof["served"])
+        add_extra(self.reg, prof.get("served_groups"), prof.get("extra_resources"))
         self.store = Store(int(prof.get("watch_history", 1000)))
         minor = int("".join(c for c in str(prof["version"].get("minor", "0")) if c.isdigit()) or 0)
         self.validator_new_wording = minor >= 35
@@ -54,6 +57,11 @@ class Api:
         self._install_crd_objects()
         for ns in CORE_NAMESPACES:
             self.seed([{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}])
+        self.seed([{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+                    "metadata": {"name": "cluster-admin",
+                                 "labels": {"kubernetes.io/bootstrapping": "rbac-defaults"}},
+                    "rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]},
+                              {"nonResourceURLs": ["*"], "verbs": ["*"]}]}])
         self.seed(prof.get("objects") or [])
 
     # -- helpers -------------------------------------------------------------
@@ -168,6 +176,16 @@ class Api:
     def read_obj(self, h, rt, version):
         raw = h.read_body()
         ctype = (h.headers.get("Content-Type") or "application/json").split(";")[0].strip()
+        if ctype == "application/vnd.kubernetes.protobuf" and rt.crd is None:
+            try:
+                return protobuf.decode(raw)
+            except ValueError:
+                pass                    # kinds whose protobuf is not emulated: 415 below
+        if ctype not in ("application/json", "application/yaml", "text/yaml", "application/x-yaml", "*/*", ""):
+            # protobuf (beyond RBAC) and CBOR are not emulated: answer like a server refusing the type
+            accepted = ["application/json", "application/yaml"] if rt.crd is not None else \
+                ["application/json", "application/yaml", "application/vnd.kubernetes.protobuf"]
+            raise errors.unsupported_media(accepted)
         try:
             if "yaml" in ctype:
                 body = yaml.safe_load(raw.decode() or "null")
@@ -370,7 +388,9 @@ class Api:
             i += 1
             if name_eq is not None and k[1] != name_eq:
                 continue
-            o = objs[k]
+            o = objs.get(k)
+            if o is None:           # removed while we iterate the live bucket
+                continue
             if fpred and not fpred(o):
                 continue
             if lsel and not lsel((o.get("metadata") or {}).get("labels")):
@@ -434,9 +454,7 @@ class Api:
         if send_initial is not None:
             errs = []
             if q.get("resourceVersionMatch") != "NotOlderThan":
-                errs.append(errors.fe_forbidden("resourceVersionMatch", "resourceVersionMatch is forbidden "
-                                                "for watch unless sendInitialEvents is provided"
-                                                if False else "sendInitialEvents requires setting "
+                errs.append(errors.fe_forbidden("resourceVersionMatch", "sendInitialEvents requires setting "
                                                 "resourceVersionMatch to NotOlderThan"))
             if not allow_bm and send_initial == "true":
                 errs.append(errors.fe_forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set "
@@ -458,6 +476,24 @@ class Api:
             timeout = float(q.get("timeoutSeconds")) if q.get("timeoutSeconds") else random.uniform(1800, 3600)
         except ValueError:
             raise errors.bad_request("invalid timeoutSeconds")
+        if since is not None and since > self.store.rv:
+            # the watch cache waits up to 3 s for a future RV, then fails the watch
+            time.sleep(min(3.0, max(0.0, float(q.get("timeoutSeconds") or 3))))
+            if since > self.store.rv:
+                h.send_response(200)
+                h.send_header("Content-Type", "application/json")
+                h.send_header("Transfer-Encoding", "chunked")
+                h.end_headers()
+                h.status_sent = 200
+                line = dumps({"type": "ERROR", "object": {
+                    "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+                    "message": "Timeout: Too large resource version: %d, current: %d" % (since, self.store.rv),
+                    "reason": "Timeout", "details": {"causes": [{"reason": "ResourceVersionTooLarge",
+                                                                 "message": "Too large resource version"}],
+                                                     "retryAfterSeconds": 1}, "code": 504}}) + "\n"
+                data = line.encode()
+                h.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+                return
         if initial:
             w, backlog, expired = self.store.watch(rt.gr, None, True)
         else:
@@ -489,16 +525,42 @@ class Api:
         reset_after = getattr(h, "watch_reset_after", None)
         sent = [0]
 
+        split = getattr(h, "watch_split", False)   # fault knobs to exercise client parsers:
+        merge = getattr(h, "watch_merge", False)   # events cut across chunks / several per chunk
+        buf = []
+
+        def flush_out():
+            if not buf:
+                return
+            data = "".join(buf).encode()
+            del buf[:]
+            pieces = [data]
+            if split and len(data) > 3:
+                a, b = len(data) // 3, 2 * len(data) // 3
+                pieces = [data[:a], data[a:b], data[b:]]
+            for p in pieces:
+                wfile.write(b"%x\r\n%s\r\n" % (len(p), p))
+                wfile.flush()
+
         def write(line):
-            data = line.encode()
-            wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
-            wfile.flush()
+            buf.append(line)
             sent[0] += 1
             if reset_after is not None and sent[0] >= int(reset_after):
+                flush_out()
                 raise _Reset()
+            if not merge:
+                flush_out()
+
+        as_table = self.wants_table(h)
+        include = q.get("includeObject", "Metadata")
 
         def ev_line(typ, o, oj=None):
-            if oj is None or (version != rt.storage_version and rt.crd is not None):
+            if as_table and typ != "BOOKMARK":
+                # kubectl get -w asks for Table events: one row per event
+                oj = dumps(tables.build_table(rt, version, [self.out(rt, version, o)],
+                                              {"resourceVersion": o["metadata"].get("resourceVersion", "")},
+                                              include))
+            elif oj is None or (version != rt.storage_version and rt.crd is not None):
                 oj = dumps(self.out(rt, version, o))
             return '{"type":"%s","object":%s}\n' % (typ, oj)
 
@@ -528,38 +590,48 @@ class Api:
                     "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                     "message": "too old resource version: %d (%d)" % (since, self.store.bucket(rt.gr).evicted_upto),
                     "reason": "Expired", "code": 410}}) + "\n")
+                flush_out()
                 return self._end_chunked(h)
             for ev in backlog:
                 deliver(ev)
             if send_initial == "true":
                 write(bookmark(annotate=True))
+            flush_out()
             deadline = time.monotonic() + timeout
             next_bm = time.monotonic() + self.bookmark_interval
             while True:
                 now = time.monotonic()
                 if now >= deadline:
                     break
-                wait = deadline - now
+                wait = min(deadline - now, 5.0)     # wake up now and then to notice a gone client
                 if allow_bm:
                     wait = min(wait, max(0.0, next_bm - now))
                 try:
                     item = w.q.get(timeout=max(0.01, wait))
                 except queue.Empty:
+                    if _client_gone(h.connection):
+                        h.close_connection = True
+                        return
                     if allow_bm and time.monotonic() >= next_bm:
                         write(bookmark())
                         next_bm = time.monotonic() + self.bookmark_interval
+                    flush_out()
                     continue
                 if item == "expire":
                     write(dumps({"type": "ERROR", "object": {
                         "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
                         "message": "The resourceVersion for the provided watch is too old.",
                         "reason": "Expired", "code": 410}}) + "\n")
+                    flush_out()
                     break
                 if item == "close":
                     break
                 deliver(item)
+                if w.q.empty():
+                    flush_out()
             if allow_bm and time.monotonic() >= deadline:
                 write(bookmark())
+            flush_out()
             self._end_chunked(h)
         except _Reset:
             h.reset_connection()
@@ -664,7 +736,7 @@ class Api:
             else:
                 md["resourceVersion"] = str(self.store.next_rv())
                 out = self.store.put(rt.gr, key, sort_keys(body) if rt.crd is not None else body, "ADDED")
-        hdr = {"Warning": ", ".join('299 - "%s"' % w.replace('"', '\\"') for w in warnings)} if warnings else None
+        hdr = {"Warning": ['299 - "%s"' % w.replace('"', '\\"') for w in warnings]} if warnings else None
         h.send_json(201, self.out(rt, version, out), hdr)
 
     def _builtin_defaults(self, rt, obj, seeding=False):
@@ -1027,7 +1099,7 @@ class Api:
                   "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}]
         if "system:masters" in user["groups"]:
             rules.append({"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]})
-        for r in user.get("rules") or []:
+        for r in self.emu.rules_for(user):
             if r.get("namespaces") and spec["namespace"] not in r["namespaces"]:
                 continue
             rr = {"verbs": r.get("verbs") or [], "apiGroups": r.get("apiGroups") or [],
@@ -1047,3 +1119,12 @@ class Api:
 
 class _Reset(Exception):
     pass
+
+
+def _client_gone(conn):
+    """A watch client never sends anything: readable means EOF or TLS close_notify."""
+    try:
+        r, _, _ = select.select([conn], [], [], 0)
+    except (OSError, ValueError):
+        return True
+    return bool(r)

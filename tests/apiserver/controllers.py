@@ -12,7 +12,6 @@ import time
 import traceback
 import uuid
 
-import errors
 from errors import ApiError, now_rfc3339
 from validation import format_binary_si, quantity_bytes
 
@@ -325,10 +324,15 @@ class Controllers:
         self._ensure_bound_finalizer(vs, cls.get("deletionPolicy"))
 
     def _ensure_bound_finalizer(self, vs, policy):
-        fz = vs["metadata"].get("finalizers") or []
-        if policy == "Delete" and F_BOUND not in fz and not vs["metadata"].get("deletionTimestamp"):
+        """checkandAddSnapshotFinalizers: as-source always, bound-protection for Delete contents."""
+        fz = list(vs["metadata"].get("finalizers") or [])
+        if vs["metadata"].get("deletionTimestamp"):
+            return vs
+        want = [F_SOURCE] + ([F_BOUND] if policy == "Delete" else [])
+        missing = [f for f in want if f not in fz]
+        if missing:
             new = copy.deepcopy(vs)
-            new["metadata"].setdefault("finalizers", []).append(F_BOUND)
+            new["metadata"]["finalizers"] = fz + missing
             return self.write(self.rt_vs, new)
         return vs
 
@@ -505,9 +509,13 @@ class Controllers:
         new = copy.deepcopy(c)
         st = new.setdefault("status", {})
         if anns.get(A_ERROR):
-            st["error"] = {"message": anns[A_ERROR], "time": now_rfc3339()}
+            # csi-snapshotter: updateContentErrorStatusWithEvent wraps the CSI error
+            msg = 'Failed to create snapshot: failed to take snapshot of the volume %s: "%s"' % (
+                src.get("volumeHandle") or src.get("snapshotHandle"), anns[A_ERROR].replace('"', '\\"'))
+            st["error"] = {"message": msg, "time": now_rfc3339()}
             st["readyToUse"] = False
-            self.write(self.rt_vsc, new, "status")
+            c = self.write(self.rt_vsc, new, "status")
+            self.event(c, "Warning", "SnapshotCreationFailed", msg, "csi-snapshotter " + spec.get("driver", ""))
             return
         size = None
         if pvc is not None:
@@ -690,5 +698,3 @@ class Controllers:
             if self.store.get(self.rt_ns.gr, ("", ns)) is not None:
                 self.store.remove(self.rt_ns.gr, ("", ns), self.store.next_rv())
 
-
-_ = errors

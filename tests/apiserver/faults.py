@@ -1,7 +1,8 @@
 """Fault and latency injection, per route, driven by POST /__emulator/faults.
 
 A rule: {"method": "GET", "path": "<regex on path+query>", "status": 429, "retry_after": 1,
-"times": 2, "body": "...", "reset": true, "latency_ms": 50, "watch_reset_after": N}.
+"times": 2, "body": "...", "reset": true, "latency_ms": 50, "watch_reset_after": N,
+"watch_split": true, "watch_merge": true}.
 Rules are tried in order; the first whose method/path match and that has uses left applies.
 """
 import re
@@ -59,7 +60,7 @@ class Faults:
                 if not r.matches(method, path):
                     continue
                 is_latency_only = r.latency_ms is not None and not any(
-                    k in r.spec for k in ("status", "reset", "watch_reset_after", "body"))
+                    k in r.spec for k in ("status", "reset", "watch_reset_after", "watch_split", "watch_merge", "body"))
                 if is_latency_only:
                     latency += r.latency_ms / 1000.0
                     r.hits += 1 if r.times is not None else 0

@@ -162,6 +162,34 @@ def _kube_version_key(v):
     return (rank, -major, -minor, v)
 
 
+# Kinds of well-known non-Kubernetes groups, served when a profile lists the group in
+# `served_groups` (OpenShift: providers.md §2.5). Stored like built-ins, without schemas.
+KNOWN_GROUP_KINDS = {
+    "config.openshift.io": [("ClusterVersion", "clusterversions", False, []),
+                            ("Infrastructure", "infrastructures", False, []),
+                            ("ClusterOperator", "clusteroperators", False, ["co"])],
+    "operator.openshift.io": [("CSISnapshotController", "csisnapshotcontrollers", False, []),
+                              ("Storage", "storages", False, [])],
+    "route.openshift.io": [("Route", "routes", True, [])],
+    "project.openshift.io": [("Project", "projects", False, [])],
+    "security.openshift.io": [("SecurityContextConstraints", "securitycontextconstraints", False, ["scc"])],
+}
+
+
+def add_extra(reg, served_groups, extra_resources):
+    """Profile-defined groups/resources (e.g. OpenShift's) beyond the built-in table."""
+    for group, versions in (served_groups or {}).items():
+        for kind, plural, nsd, short in KNOWN_GROUP_KINDS.get(group, []):
+            if (group, plural) not in reg.by_gr:
+                reg.add(ResourceType(group, list(versions), kind, plural, kind.lower(), nsd, short, status=True))
+    for r in extra_resources or []:
+        versions = r.get("versions") or [r.get("version", "v1")]
+        reg.add(ResourceType(r["group"], versions, r["kind"], r.get("plural") or r["kind"].lower() + "s",
+                             r.get("singular") or r["kind"].lower(), bool(r.get("namespaced", True)),
+                             r.get("shortNames") or [], status=bool(r.get("status", False)),
+                             categories=r.get("categories") or []))
+
+
 def build_registry(crd_dir, served_overrides):
     """served_overrides: {crd name or group: [versions]} from the profile (None = as in the file)."""
     reg = Registry()

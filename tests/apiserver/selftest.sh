@@ -43,6 +43,9 @@ api() { # api METHOD PATH [curl args...] -> body (status in $WORK/code)
 	cat "$WORK/body"
 }
 code() { cat "$WORK/code"; }
+# jget PATH EXPR: evaluate a Python expression on the JSON at PATH (bound to d); cheaper than kubectl
+jget() { api GET "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
+EV=/api/v1/namespaces/default/events
 ctl() { "$HERE/ctl.sh" "$S" "$@"; }
 VS=/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots
 same() { # same EXPECTED ACTUAL
@@ -87,22 +90,22 @@ EOF
 t_bind() {
 	K create -f "$WORK/pvc.yaml" &&
 		K wait --for=jsonpath='{.status.phase}'=Bound pvc/data --timeout=10s &&
-		pv=$(K get pvc data -o jsonpath='{.spec.volumeName}') &&
-		same hostpath.csi.k8s.io "$(K get pv "$pv" -o jsonpath='{.spec.csi.driver}')"
+		pv=$(jget /api/v1/namespaces/default/persistentvolumeclaims/data 'd["spec"]["volumeName"]') &&
+		same hostpath.csi.k8s.io "$(jget "/api/v1/persistentvolumes/$pv" 'd["spec"]["csi"]["driver"]')"
 }
 check "PV binder: an Immediate CSI PVC gets a CSI PV and binds" t_bind
 
 t_snapshot() {
 	K create -f "$WORK/vs.yaml" &&
 		K wait --for=jsonpath='{.status.readyToUse}'=true vs/snap1 --timeout=10s &&
-		uid=$(K get vs snap1 -o jsonpath='{.metadata.uid}') &&
+		uid=$(jget "$VS/snap1" 'd["metadata"]["uid"]') &&
 		same "csi-hostpath-snapclass snapcontent-$uid 2Gi" \
-			"$(K get vs snap1 -o jsonpath='{.spec.volumeSnapshotClassName} {.status.boundVolumeSnapshotContentName} {.status.restoreSize}')" &&
-		same "Delete hostpath.csi.k8s.io 2147483648 true" \
-			"$(K get vsc "snapcontent-$uid" -o jsonpath='{.spec.deletionPolicy} {.spec.driver} {.status.restoreSize} {.status.readyToUse}')" &&
+			"$(jget "$VS/snap1" 'd["spec"]["volumeSnapshotClassName"], d["status"]["boundVolumeSnapshotContentName"], d["status"]["restoreSize"]' | tr -d "(),'")" &&
+		same "Delete hostpath.csi.k8s.io 2147483648 True" \
+			"$(jget "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents/snapcontent-$uid" 'd["spec"]["deletionPolicy"], d["spec"]["driver"], d["status"]["restoreSize"], d["status"]["readyToUse"]' | tr -d "(),'")" &&
 		same "snapshot.storage.kubernetes.io/volumesnapshot-as-source-protection snapshot.storage.kubernetes.io/volumesnapshot-bound-protection" \
-			"$(K get vs snap1 -o jsonpath='{.metadata.finalizers[*]}')" &&
-		K get events --field-selector involvedObject.name=snap1 -o jsonpath='{.items[*].reason}' | grep -q 'CreatingSnapshot SnapshotCreated SnapshotReady'
+			"$(jget "$VS/snap1" '" ".join(d["metadata"]["finalizers"])')" &&
+		jget "$EV?fieldSelector=involvedObject.name%3Dsnap1" '" ".join(i["reason"] for i in d["items"])' | grep -q 'CreatingSnapshot SnapshotCreated SnapshotReady'
 }
 check "snapshot controller: default class, content, finalizers, ready, events" t_snapshot
 
@@ -133,9 +136,9 @@ spec:
 EOF
 	K create -f "$WORK/restore.yaml" &&
 		K wait --for=jsonpath='{.status.phase}'=Bound pvc/restored --timeout=10s &&
-		same snap1 "$(K get pvc restored -o jsonpath='{.spec.dataSourceRef.name}')" &&
-		sleep 0.3 && same Pending "$(K get pvc too-small -o jsonpath='{.status.phase}')" &&
-		K get events --field-selector involvedObject.name=too-small -o jsonpath='{.items[*].message}' |
+		same snap1 "$(jget /api/v1/namespaces/default/persistentvolumeclaims/restored 'd["spec"]["dataSourceRef"]["name"]')" &&
+		sleep 0.3 && same Pending "$(jget /api/v1/namespaces/default/persistentvolumeclaims/too-small 'd["status"]["phase"]')" &&
+		jget "$EV?fieldSelector=involvedObject.name%3Dtoo-small" '" ".join(i["message"] for i in d["items"])' |
 		grep -qF 'failed to provision volume with StorageClass "csi-hostpath-sc": error getting handle for DataSource Type VolumeSnapshot by Name snap1: requested volume size 1073741824 is less than the size 2147483648 for the source snapshot snap1'
 }
 check "restore: PVC from a ready snapshot binds; a smaller one stays Pending with the event" t_restore
@@ -158,8 +161,8 @@ spec:
 EOF
 	K wait --for=jsonpath='{.status.error.message}' vs/snap-unbound --timeout=10s &&
 		same 'Failed to create snapshot content with error failed to get input parameters to create snapshot snap-unbound: "the PVC pending is not yet bound to a PV, will not attempt to take a snapshot" false' \
-			"$(K get vs snap-unbound -o jsonpath='{.status.error.message} {.status.readyToUse}')" &&
-		K get events --field-selector involvedObject.name=snap-unbound,type=Warning -o jsonpath='{.items[*].reason}' | grep -q SnapshotContentCreationFailed
+			"$(jget "$VS/snap-unbound" 'd["status"]["error"]["message"] + " " + str(d["status"]["readyToUse"]).lower()')" &&
+		jget "$EV?fieldSelector=involvedObject.name%3Dsnap-unbound,type%3DWarning" '" ".join(i["reason"] for i in d["items"])' | grep -q SnapshotContentCreationFailed
 }
 check "unbound PVC: status.error and Warning SnapshotContentCreationFailed" t_unbound
 
@@ -173,18 +176,19 @@ spec:
   source: {persistentVolumeClaimName: data}
 EOF
 		K wait --for=jsonpath='{.status.error.message}' vs/snap-err --timeout=10s &&
-		same 'rpc error: code = Internal desc = disk busy' "$(K get vs snap-err -o jsonpath='{.status.error.message}')" &&
+		jget "$VS/snap-err" 'd["status"]["error"]["message"]' |
+		grep -qx 'Failed to create snapshot: failed to take snapshot of the volume [-0-9a-f]*: "rpc error: code = Internal desc = disk busy"' &&
 		K annotate pvc data volsnap.test/snapshot-error- >/dev/null
 }
 check "knob volsnap.test/snapshot-error makes the snapshot fail with that error" t_csi_error
 
 t_delete() {
-	uid=$(K get vs snap1 -o jsonpath='{.metadata.uid}') &&
+	uid=$(jget "$VS/snap1" 'd["metadata"]["uid"]') &&
 		K delete pvc restored too-small --wait=false >/dev/null && sleep 0.2 &&
 		K delete vs snap1 --timeout=10s >/dev/null &&
-		! K get vs snap1 2>/dev/null &&
-		for _ in $(seq 1 50); do K get vsc "snapcontent-$uid" >/dev/null 2>&1 || break; sleep 0.1; done &&
-		! K get vsc "snapcontent-$uid" 2>/dev/null
+		api GET "$VS/snap1" >/dev/null && same 404 "$(code)" &&
+		for _ in $(seq 1 50); do api GET "/apis/snapshot.storage.k8s.io/v1/volumesnapshotcontents/snapcontent-$uid" >/dev/null; [ "$(code)" = 404 ] && break; sleep 0.1; done &&
+		same 404 "$(code)"
 }
 check "delete: finalizers removed by the controller, content deleted (Delete policy)" t_delete
 
@@ -214,7 +218,7 @@ t_409_404() {
 check "409 AlreadyExists, 404 NotFound Status, plain-text 404 for an unknown group" t_409_404
 
 t_conflict() {
-	rv=$(K get vs snap-err -o jsonpath='{.metadata.resourceVersion}') &&
+	rv=$(jget "$VS/snap-err" 'd["metadata"]["resourceVersion"]') &&
 		K label vs snap-err x=y >/dev/null &&
 		body=$(api PATCH "$VS/snap-err" -H 'Content-Type: application/merge-patch+json' -d "{\"metadata\":{\"resourceVersion\":\"$rv\",\"labels\":{\"z\":\"1\"}}}") &&
 		same 409 "$(code)" && printf '%s' "$body" | grep -q '"reason":"Conflict"' &&
@@ -224,9 +228,9 @@ check "409 Conflict on a stale resourceVersion; 415 for strategic merge on a CRD
 
 t_status_split() {
 	K patch vs snap-err --type=merge --subresource=status -p '{"status":{"restoreSize":"3Gi"},"spec":{"volumeSnapshotClassName":"other"}}' >/dev/null &&
-		same "3Gi csi-hostpath-snapclass" "$(K get vs snap-err -o jsonpath='{.status.restoreSize} {.spec.volumeSnapshotClassName}')" &&
+		same "3Gi csi-hostpath-snapclass" "$(jget "$VS/snap-err" 'd["status"]["restoreSize"] + " " + d["spec"]["volumeSnapshotClassName"]')" &&
 		K patch vs snap-err --type=merge -p '{"status":{"restoreSize":"9Gi"}}' >/dev/null &&
-		same "3Gi" "$(K get vs snap-err -o jsonpath='{.status.restoreSize}')"
+		same "3Gi" "$(jget "$VS/snap-err" 'd["status"]["restoreSize"]')"
 }
 check "status subresource split (kubectl patch --subresource=status)" t_status_split
 
@@ -242,6 +246,16 @@ t_auth() {
 		same yes "$(K auth can-i create volumesnapshots)"
 }
 check "403 (alice), 401 (bad token), 403 anonymous, client cert, SSAR" t_auth
+
+t_rbac() {
+	K create role vs-reader --verb=get,list,watch --resource=volumesnapshots.snapshot.storage.k8s.io >/dev/null &&
+		K create rolebinding alice-vs --role=vs-reader --user=alice >/dev/null &&
+		KUBECONFIG=$S/denied.kubeconfig kubectl get vs >/dev/null &&
+		same no "$(KUBECONFIG=$S/denied.kubeconfig kubectl auth can-i create volumesnapshots 2>/dev/null)" &&
+		K delete rolebinding alice-vs >/dev/null &&
+		! KUBECONFIG=$S/denied.kubeconfig kubectl get vs >/dev/null 2>&1
+}
+check "RBAC objects are evaluated: a RoleBinding (sent as protobuf) grants alice list" t_rbac
 
 # ---------------------------------------------------------------- paging
 t_paging() {
@@ -290,7 +304,7 @@ check "410 Expired for a continue token older than the history, with a new token
 t_watch() {
 	rv=$(api GET "$VS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])') &&
 		{ curl -sS -N --cacert "$S/ca.crt" -H "Authorization: Bearer $(cat "$S/admin.token")" \
-			"$(cat "$S/server")$VS?watch=1&resourceVersion=$rv&timeoutSeconds=5&allowWatchBookmarks=true" >"$WORK/watch" &
+			"$(cat "$S/server")$VS?watch=1&resourceVersion=$rv&timeoutSeconds=60" >"$WORK/watch" &
 		  wpid=$!; } &&
 		sleep 0.3 && K create -f - >/dev/null <<'EOF' &&
 apiVersion: snapshot.storage.k8s.io/v1
@@ -301,18 +315,30 @@ spec:
   source: {persistentVolumeClaimName: data}
 EOF
 		K wait --for=jsonpath='{.status.readyToUse}'=true vs/watched --timeout=10s >/dev/null &&
-		K delete vs watched >/dev/null && wait "$wpid" &&
+		K delete vs watched >/dev/null &&
+		for _ in $(seq 1 100); do grep -q '"type":"DELETED"' "$WORK/watch" && break; sleep 0.1; done &&
+		ctl close-watches >/dev/null && wait "$wpid" &&
 		python3 - "$WORK/watch" <<'EOF'
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
 types = [e["type"] for e in ev]
-assert types[0] == "ADDED" and "DELETED" in types and types[-1] == "BOOKMARK", types
+assert types[0] == "ADDED" and types[-1] == "DELETED", types
 rvs = [int(e["object"]["metadata"]["resourceVersion"]) for e in ev]
-assert rvs == sorted(rvs) and len(set(rvs[:-1])) == len(rvs) - 1, rvs
+assert rvs == sorted(rvs) and len(set(rvs)) == len(rvs), rvs
 assert any(e["type"] == "MODIFIED" and e["object"].get("status", {}).get("readyToUse") for e in ev)
 EOF
 }
-check "WATCH: ADDED/MODIFIED/DELETED in order, per-event RV, BOOKMARK, clean end at timeoutSeconds" t_watch
+check "WATCH: ADDED/MODIFIED/DELETED in order with increasing per-event RVs" t_watch
+
+t_watch_timeout() {
+	rv=$(api GET "$VS" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["resourceVersion"])') &&
+		t0=$(date +%s) &&
+		curl -sS -N --max-time 15 --cacert "$S/ca.crt" -H "Authorization: Bearer $(cat "$S/admin.token")" \
+			"$(cat "$S/server")$VS?watch=1&resourceVersion=$rv&timeoutSeconds=1&allowWatchBookmarks=true" >"$WORK/w1" &&
+		[ $(($(date +%s) - t0)) -lt 10 ] &&
+		tail -1 "$WORK/w1" | grep -q '^{"type":"BOOKMARK","object":{"kind":"VolumeSnapshot","apiVersion":"snapshot.storage.k8s.io/v1","metadata":{"resourceVersion":"[0-9]*"}}}$'
+}
+check "WATCH: clean end at timeoutSeconds, BOOKMARK with allowWatchBookmarks" t_watch_timeout
 
 t_watch_410() {
 	ctl config '{"watch_history":3}' >/dev/null &&
@@ -331,6 +357,39 @@ t_watch_expire() {
 		tail -1 "$WORK/w2" | grep -q '"type":"ERROR".*"code":410'
 }
 check "control: watch-expire ends open watches with ERROR 410" t_watch_expire
+
+t_watch_chunks() {
+	ctl faults '{"path":"/api/v1/namespaces\\?watch","watch_split":true,"times":1}' >/dev/null &&
+		python3 - "$S" <<'EOF'
+import json, socket, ssl, sys
+st = sys.argv[1]
+ctx = ssl.create_default_context(cafile=st + "/ca.crt")
+port = int(open(st + "/port").read())
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)), server_hostname="127.0.0.1")
+tok = open(st + "/admin.token").read().strip()
+s.sendall(("GET /api/v1/namespaces?watch=1&timeoutSeconds=1 HTTP/1.1\r\nHost: x\r\n"
+           "Authorization: Bearer %s\r\n\r\n" % tok).encode())
+data = b""
+while not data.endswith(b"\r\n0\r\n\r\n"):
+    d = s.recv(65536)
+    if not d:
+        break
+    data += d
+body = data.split(b"\r\n\r\n", 1)[1]
+chunks, lines = 0, b""
+while True:
+    size, body = body.split(b"\r\n", 1)
+    n = int(size, 16)
+    if n == 0:
+        break
+    lines += body[:n]
+    body = body[n + 2:]
+    chunks += 1
+events = [json.loads(l) for l in lines.splitlines() if l]
+assert len(events) >= 4 and chunks == 3 * len(events), (chunks, len(events))
+EOF
+}
+check "fault watch_split: each watch event arrives in three chunks" t_watch_chunks
 
 # ---------------------------------------------------------------- faults
 t_faults() {
@@ -365,7 +424,8 @@ t_dryrun() {
 		printf '%s' "$body" | python3 -c '
 import json,sys; d=json.load(sys.stdin); md=d["metadata"]
 assert "resourceVersion" not in md and md["name"].startswith("dry-") and md["uid"], md' &&
-		! K get vs "$(printf '%s' "$body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["name"])')" 2>/dev/null
+		api GET "$VS/$(printf '%s' "$body" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["name"])')" >/dev/null &&
+		same 404 "$(code)"
 }
 check "dryRun=All create: 201, generated name, no resourceVersion, nothing stored" t_dryrun
 

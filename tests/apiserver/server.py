@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """kube-apiserver emulator for kubectl-volsnap tests (see README.md).
 
-Run through start.sh. Layout: server.py (HTTP, auth, routing), api.py (CRUD/list/watch
-semantics), discovery.py, store.py, validation.py, controllers.py, faults.py, tables.py.
+Run through start.sh. Layout: server.py (HTTP, TLS, authentication, authorization, routing,
+control API), api.py (CRUD/list/watch semantics), store.py (objects, resourceVersions, watch
+history), resources.py (built-in table, CRD loading), discovery.py, validation.py (OpenAPI
+schema + CEL rules), labelsel.py, patch.py, tables.py, controllers.py, faults.py, profiles.py,
+protobuf.py (RBAC bodies only), errors.py (Status bodies).
 """
 import argparse
 import collections
@@ -56,19 +59,52 @@ class Emulator:
         self.api = api.Api(self, args.crds)
         self.disc = discovery.Discovery(self.api.reg, self.prof)
 
-    def log_request(self, method, path, status, user):
+    def log_request(self, method, path, status, user, agent, started):
         with self.req_lock:
             self.req_seq += 1
+            now = time.time()
             self.requests.append({"seq": self.req_seq, "method": method, "path": path,
-                                  "status": status, "user": user, "time": time.time()})
+                                  "status": status, "user": user, "user_agent": agent, "time": now,
+                                  "duration_ms": round((now - started) * 1000, 1)})
 
     # -- authorization ------------------------------------------------------
-    @staticmethod
-    def allowed(user, verb, group, resource, sub, ns, name):
+    def rules_for(self, user):
+        """The user's allow-list plus what Roles/ClusterRoles bound to it grant (RBAC objects
+        are evaluated, so tests can grant rights with kubectl like on a real server)."""
+        rules = list(user.get("rules") or [])
+        store = self.api.store
+        rbac = "rbac.authorization.k8s.io"
+
+        def subject_matches(subj):
+            kind, name = subj.get("kind"), subj.get("name")
+            if kind == "User":
+                return name == user["name"]
+            if kind == "Group":
+                return name in user.get("groups", [])
+            if kind == "ServiceAccount":
+                return user["name"] == "system:serviceaccount:%s:%s" % (subj.get("namespace"), name)
+            return False
+
+        def role_rules(ref, ns):
+            if ref.get("kind") == "ClusterRole":
+                role = store.get((rbac, "clusterroles"), ("", ref.get("name")))
+            else:
+                role = store.get((rbac, "roles"), (ns, ref.get("name")))
+            return (role or {}).get("rules") or []
+
+        for (key, b) in store.items((rbac, "clusterrolebindings")):
+            if any(subject_matches(sj) for sj in b.get("subjects") or []):
+                rules.extend(role_rules(b.get("roleRef") or {}, ""))
+        for (key, b) in store.items((rbac, "rolebindings")):
+            if any(subject_matches(sj) for sj in b.get("subjects") or []):
+                rules.extend(dict(r, namespaces=[key[0]]) for r in role_rules(b.get("roleRef") or {}, key[0]))
+        return rules
+
+    def allowed(self, user, verb, group, resource, sub, ns, name):
         if "system:masters" in user.get("groups", []):
             return True
         res = resource + ("/" + sub if sub else "")
-        for r in user.get("rules") or []:
+        for r in self.rules_for(user):
             if not _match(r.get("verbs"), verb):
                 continue
             if not _match(r.get("apiGroups"), group):
@@ -145,7 +181,8 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Cache-Control", "no-cache, private")
         for k, v in (headers or {}).items():
-            self.send_header(k, v)
+            for one in (v if isinstance(v, list) else [v]):   # e.g. one Warning header per warning
+                self.send_header(k, one)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if self.command != "HEAD":
@@ -205,9 +242,12 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self, method):
         emu = self.server.emu
+        started = time.time()
         self.status_sent = 0
         self.user = None
         self._body = None
+        self.watch_reset_after = None       # per request: the handler lives as long as the connection
+        self.watch_split = self.watch_merge = False
         try:
             self.read_body()
         except (ValueError, OSError):
@@ -232,6 +272,8 @@ class Handler(BaseHTTPRequestHandler):
                         self.read_body()
                         raise faults.error_for(rule)
                     self.watch_reset_after = rule.spec.get("watch_reset_after")
+                    self.watch_split = bool(rule.spec.get("watch_split"))
+                    self.watch_merge = bool(rule.spec.get("watch_merge"))
             self.user = self.authenticate()
             if path.startswith("/__emulator/"):
                 if self.user["name"] != "admin":
@@ -252,7 +294,8 @@ class Handler(BaseHTTPRequestHandler):
         finally:
             if not path.startswith("/__emulator/"):
                 emu.log_request(method, raw_path, self.status_sent,
-                                self.user["name"] if self.user else None)
+                                self.user["name"] if self.user else None,
+                                self.headers.get("User-Agent"), started)
 
     # -- routing ------------------------------------------------------------
     def route(self, method, path):
@@ -304,7 +347,7 @@ class Handler(BaseHTTPRequestHandler):
         # system:basic-user: every authenticated user may review its own access
         self_review = group == "authorization.k8s.io" and verb == "create" and resource in (
             "selfsubjectaccessreviews", "selfsubjectrulesreviews") and user["name"] != "system:anonymous"
-        if not self_review and not Emulator.allowed(user, verb, group, resource, sub, authz_ns, name or ""):
+        if not self_review and not emu.allowed(user, verb, group, resource, sub, authz_ns, name or ""):
             raise errors.forbidden_resource(user["name"], verb, group, resource, sub, authz_ns, name)
         rt = emu.api.reg.lookup(group, version, resource)
         if rt is None:
@@ -322,6 +365,19 @@ class Handler(BaseHTTPRequestHandler):
         doc, ctype = emu.disc.serve(parts, accept)
         if doc is None:
             raise errors.page_not_found()
+        if ctype != "application/json":
+            # aggregated discovery: ETag / If-None-Match -> 304 (api.md §2.5)
+            etag = emu.disc.etag(doc)
+            hdr = {"ETag": etag, "Vary": "Accept"}
+            if self.headers.get("If-None-Match") == etag:
+                self.send_response(304)
+                for k, v in hdr.items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                self.status_sent = 304
+                return
+            return self.send(200, dumps(doc) + "\n", ctype, hdr)
         self.send_json(200, doc, content_type=ctype)
 
     # -- control API (/__emulator/) ------------------------------------------

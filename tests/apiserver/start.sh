@@ -36,12 +36,12 @@ ossl req -x509 -new -key "$P/ca.key" -subj "/CN=volsnap-emulator-ca" -days 3650 
 ossl ecparam -name prime256v1 -genkey -noout -out "$P/server.key"
 ossl req -new -key "$P/server.key" -subj "/CN=kube-apiserver" -out "$P/server.csr"
 printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' >"$P/server.ext"
-ossl x509 -req -in "$P/server.csr" -CA "$STATE/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 3650 \
+ossl x509 -req -in "$P/server.csr" -CA "$STATE/ca.crt" -CAkey "$P/ca.key" -CAserial "$P/ca.srl" -CAcreateserial -days 3650 \
 	-extfile "$P/server.ext" -out "$P/server.crt"
 ossl ecparam -name prime256v1 -genkey -noout -out "$P/client.key"
 ossl req -new -key "$P/client.key" -subj "/O=system:masters/CN=cert-admin" -out "$P/client.csr"
 printf 'extendedKeyUsage=clientAuth\nkeyUsage=critical,digitalSignature,keyEncipherment\n' >"$P/client.ext"
-ossl x509 -req -in "$P/client.csr" -CA "$STATE/ca.crt" -CAkey "$P/ca.key" -CAcreateserial -days 3650 \
+ossl x509 -req -in "$P/client.csr" -CA "$STATE/ca.crt" -CAkey "$P/ca.key" -CAserial "$P/ca.srl" -CAcreateserial -days 3650 \
 	-extfile "$P/client.ext" -out "$P/client.crt"
 
 token() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
@@ -98,6 +98,14 @@ kubeconfig "$STATE/admin.kubeconfig" "    token: $(cat "$STATE/admin.token")"
 kubeconfig "$STATE/denied.kubeconfig" "    token: $(cat "$STATE/alice.token")"
 kubeconfig "$STATE/cert.kubeconfig" "    client-certificate-data: $(b64 "$P/client.crt")
     client-key-data: $(b64 "$P/client.key")"
+# Profile users (allow-list RBAC): STATE_DIR/user-<name>.kubeconfig
+/usr/bin/python3 -c '
+import sys; sys.path.insert(0, sys.argv[1])
+import profiles
+for u in profiles.load(sys.argv[2]).get("users") or []:
+    print(u["name"], u["token"])' "$HERE" "$PROFILE" | while read -r name tok; do
+	kubeconfig "$STATE/user-$name.kubeconfig" "    token: $tok"
+done
 cat >"$STATE/env" <<ENV
 export VOLSNAP_TEST_SERVER=emulator
 export VOLSNAP_TEST_URL=$URL

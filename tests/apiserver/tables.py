@@ -102,7 +102,6 @@ def _pv_cells(o):
 
 
 def _sc_cells(o):
-    ann = (o.get("metadata") or {}).get("annotations") or {}
     return [o.get("provisioner", ""), o.get("reclaimPolicy", "Delete"),
             o.get("volumeBindingMode", "Immediate"), bool(o.get("allowVolumeExpansion", False))]
 
@@ -134,8 +133,30 @@ def _default_name(rt, o):
     return md.get("name", "")
 
 
+def _event_cells(o):
+    io = o.get("involvedObject") or {}
+    src = o.get("source") or {}
+    source = src.get("component", "")
+    if src.get("host"):
+        source += ", " + src["host"]
+    last = o.get("lastTimestamp") or o.get("eventTime") or o["metadata"].get("creationTimestamp")
+    first = o.get("firstTimestamp") or o.get("eventTime") or o["metadata"].get("creationTimestamp")
+    return [age(last), o.get("type", ""), o.get("reason", ""),
+            "%s/%s" % ((io.get("kind") or "").lower(), io.get("name", "")), io.get("fieldPath", ""),
+            source, (o.get("message") or "").strip(), age(first), str(o.get("count", 1)),
+            o["metadata"].get("name", "")]
+
+
+EVENT_COLUMNS = [_s("Last Seen"), _s("Type"), _s("Reason"), _s("Object"), dict(_s("Subobject"), priority=1),
+                 dict(_s("Source"), priority=1), _s("Message"), dict(_s("First Seen"), priority=1),
+                 dict(_s("Count"), priority=1), dict(_s("Name"), priority=1)]
+
+
 def build_table(rt, version, objs, list_meta, include="Metadata"):
-    if rt.crd is not None:
+    if rt.gr == ("", "events"):
+        cols = [dict(c) for c in EVENT_COLUMNS]
+        cells = _event_cells
+    elif rt.crd is not None:
         pcs = rt.printer_columns.get(version) or []
         cols = [dict(NAME_COL)]
         for pc in pcs:

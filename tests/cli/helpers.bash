@@ -48,7 +48,11 @@ make_pvc() {
 		kc_create <<YAML
 apiVersion: v1
 kind: PersistentVolume
-metadata: {name: pv-$NS-$name}
+metadata:
+  name: pv-$NS-$name
+  # Marks the PV as provisioned, so deleting its claim deletes it (as the real
+  # external-provisioner's PVs are) instead of leaving it Failed.
+  annotations: {pv.kubernetes.io/provisioned-by: $driver}
 spec:
   capacity: {storage: $size}
   accessModes: [ReadWriteOnce]

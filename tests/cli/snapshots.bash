@@ -56,3 +56,41 @@ spec:
   dataSource: {apiGroup: snapshot.storage.k8s.io, kind: VolumeSnapshot, name: $2}
 YAML
 }
+
+# seed_snaps SPEC...: snapshots stored as given through the emulator's seeding
+# endpoint (no controller touches them), for ages and states kubectl cannot
+# make. SPEC is NAME:PVC:AGE_SECONDS[:FLAGS], FLAGS a comma list of unready,
+# unmanaged, deleting (deletionTimestamp set, held by a finalizer).
+seed_snaps() {
+	python3 - "$NS" "$@" <<'PY' | emulator_ctl objects - >/dev/null
+import datetime, json, sys
+ns, now, items = sys.argv[1], datetime.datetime.now(datetime.timezone.utc), []
+for spec in sys.argv[2:]:
+    name, pvc, age, *rest = spec.split(":")
+    flags = rest[0].split(",") if rest else []
+    ts = (now - datetime.timedelta(seconds=int(age))).strftime("%Y-%m-%dT%H:%M:%SZ")
+    md = {"name": name, "namespace": ns, "creationTimestamp": ts, "labels": {}}
+    if "unmanaged" not in flags:
+        md["labels"] = {"app.kubernetes.io/managed-by": "kubectl-volsnap", "volsnap.io/source-pvc": pvc}
+    if "deleting" in flags:
+        md.update(deletionTimestamp=ts, finalizers=["volsnap.test/hold"])
+    items.append({"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot", "metadata": md,
+                  "spec": {"volumeSnapshotClassName": "csi-hostpath-snapclass",
+                           "source": {"persistentVolumeClaimName": pvc}},
+                  "status": {"readyToUse": "unready" not in flags, "restoreSize": "1Gi"}})
+print(json.dumps({"items": items}))
+PY
+}
+
+# requests_matching METHOD REGEX: how many logged requests match (emulator).
+requests_matching() {
+	emulator_ctl requests | python3 -c '
+import json, re, sys
+m, rx = sys.argv[1], re.compile(sys.argv[2])
+print(sum(1 for r in json.load(sys.stdin)["requests"] if r["method"] == m and rx.search(r["path"])))' "$1" "$2"
+}
+
+# Shows stderr of a failed `run --separate-stderr` test (bats prints teardown output on failure).
+show_stderr() {
+	[ -z "${stderr:-}" ] || echo "stderr: $stderr" >&2
+}

@@ -21,7 +21,7 @@ class ApiError(Exception):
         self.code = code
         self.body = body
         self.status = body if isinstance(body, dict) else {}
-        msg = self.status.get("message") or str(body)[:300]
+        msg = (self.status.get("message") or str(body)[:300]).strip()
         super().__init__("%s %s -> %d: %s" % (method, path, code, msg))
 
 

@@ -29,12 +29,15 @@ rs_kube_bin_dir() {
 # Stop every PID listed in $1/pids: TERM (to the process group when the PID leads one, which is
 # the case for everything start.sh launches under `timeout`), then KILL after a grace period.
 rs_stop_pids() {
-	local state=$1 grace=${VOLSNAP_STOP_GRACE_SECONDS:-5}
+	local state grace=${VOLSNAP_STOP_GRACE_SECONDS:-5}
+	state=$(cd "$1" && pwd -P)
 	local pidfile="$state/pids"
 	[ -f "$pidfile" ] || return 0
+	# Only processes whose command line names this state dir are ours (guards against PID reuse).
+	ours() { [ -r "/proc/$1/cmdline" ] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF -- "$state"; }
 	local pids=() pid
 	while read -r pid; do
-		[[ "$pid" =~ ^[0-9]+$ ]] && pids+=("$pid")
+		if [[ "$pid" =~ ^[0-9]+$ ]] && ours "$pid"; then pids+=("$pid"); fi
 	done <"$pidfile"
 	rs_signal() {
 		local sig=$1 p=$2 pgid
@@ -44,6 +47,7 @@ rs_stop_pids() {
 	}
 	# Reverse order: controllers first, etcd last.
 	local i
+	[ "${#pids[@]}" -gt 0 ] || { : >"$pidfile"; return 0; }
 	for ((i = ${#pids[@]} - 1; i >= 0; i--)); do rs_signal TERM "${pids[$i]}"; done
 	local deadline=$((SECONDS + grace)) alive
 	while :; do

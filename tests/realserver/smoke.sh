@@ -2,49 +2,15 @@
 # End-to-end smoke test of the real-server test bed with the real kubectl.
 # Usage: smoke.sh            (starts the bed in a temp dir, runs the checks, stops everything)
 # Env: VOLSNAP_SMOKE_KEEP=1 keeps the state dir (logs) afterwards.
+# knobs.sh covers the error paths and test knobs in more depth.
 set -euo pipefail
 # shellcheck source=lib.sh disable=SC1091
 . "$(dirname "$0")/lib.sh"
 
-command -v kubectl >/dev/null || { echo "smoke.sh: kubectl not found" >&2; exit 1; }
-STATE=$(mktemp -d "${TMPDIR:-/tmp}/volsnap-realserver.XXXXXX")
-T0=$SECONDS
-cleanup() {
-	local rc=$?
-	"$REALSERVER_DIR/stop.sh" "$STATE" || true
-	if [ "$rc" -ne 0 ]; then
-		echo "smoke.sh: FAILED (exit $rc); snapshot-controller log tail:" >&2
-		tail -n 30 "$STATE/logs/snapshot-controller.log" >&2 2>/dev/null || true
-	fi
-	if [ "${VOLSNAP_SMOKE_KEEP:-0}" = 1 ] || [ "$rc" -ne 0 ]; then
-		echo "smoke.sh: state kept in $STATE" >&2
-	else
-		rm -rf "$STATE"
-	fi
-}
-trap cleanup EXIT
-step() { printf '[smoke t+%ss] %s\n' "$((SECONDS - T0))" "$*"; }
-fail() { echo "smoke.sh: FAIL: $*" >&2; exit 1; }
-k() { kubectl --kubeconfig "$STATE/admin.kubeconfig" "$@"; }
-# waits until jsonpath $2 of object $1 equals $3 (timeout $4 seconds)
-wait_jp() {
-	local obj=$1 jp=$2 want=$3 secs=${4:-60} got="" deadline=$((SECONDS + ${4:-60}))
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		got=$(k get "$obj" -o "jsonpath=$jp" 2>/dev/null || true)
-		[ "$got" = "$want" ] && return 0
-		sleep 0.2
-	done
-	fail "$obj: $jp is '$got', wanted '$want' after ${secs}s"
-}
-wait_event() { # OBJECT-NAME REASON MESSAGE-SUBSTRING [SECONDS]
-	local deadline=$((SECONDS + ${4:-30})) out=""
-	while [ "$SECONDS" -lt "$deadline" ]; do
-		out=$(k get events --field-selector "involvedObject.name=$1,reason=$2" -o 'jsonpath={range .items[*]}{.type} {.message}{"\n"}{end}' 2>/dev/null || true)
-		case "$out" in *"$3"*) printf '    event %s: %s\n' "$2" "$out"; return 0 ;; esac
-		sleep 0.3
-	done
-	fail "no event $2 on $1 containing '$3' (got: $out)"
-}
+# shellcheck disable=SC2034 # used by testlib.sh
+TEST_NAME=smoke.sh
+# shellcheck source=testlib.sh disable=SC1091
+. "$REALSERVER_DIR/testlib.sh"
 
 step "start.sh $STATE"
 "$REALSERVER_DIR/start.sh" "$STATE"
@@ -173,8 +139,15 @@ kubectl --kubeconfig "$STATE/cert.kubeconfig" get volumesnapshot snap1 -o name |
 	fail "cert user cannot read snap1"
 [ "$(kubectl --kubeconfig "$STATE/cert.kubeconfig" auth can-i '*' '*')" = yes ] || fail "cert user is not cluster admin"
 
-step "deletion: restore PVC gone, snapshot deleted -> content deleted (policy Delete)"
+step "deletion: restore PVC deleted -> its PV deleted; snapshot deleted -> content deleted (policy Delete)"
+restore_pv=$(k get pvc restore-pvc -o 'jsonpath={.spec.volumeName}')
+[ "$restore_pv" = "pvc-$(k get pvc restore-pvc -o 'jsonpath={.metadata.uid}')" ] || fail "restore PV has unexpected name $restore_pv"
 k delete pvc small-restore restore-pvc --wait=true --timeout=60s >/dev/null
+t=$SECONDS
+while k get pv "$restore_pv" >/dev/null 2>&1; do
+	[ $((SECONDS - t)) -lt 30 ] || fail "released PV $restore_pv (reclaimPolicy Delete) not deleted"
+	sleep 0.2
+done
 k delete volumesnapshot snap1 --wait=true --timeout=30s >/dev/null
 t=$SECONDS
 while k get "volumesnapshotcontent/snapcontent-$uid" >/dev/null 2>&1; do

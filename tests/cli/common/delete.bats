@@ -9,6 +9,10 @@ setup() {
 	new_ns
 }
 
+teardown() {
+	show_stderr
+}
+
 @test "delete needs --yes when stdin is not a terminal (exit 2, nothing deleted)" {
 	make_pvc data
 	make_snaps data s1

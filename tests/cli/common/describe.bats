@@ -80,3 +80,13 @@ YAML
 	run --separate-stderr volsnap describe s1 -n "$NS" -o wide
 	assert_status 2
 }
+
+@test "take, restore and describe --help show usage and examples, exit 0" {
+	local c
+	for c in take restore describe; do
+		run --separate-stderr volsnap "$c" --help
+		[ "$status" -eq 0 ] || { echo "$c --help: status $status: $stderr" >&2; return 1; }
+		[[ "$output" == *"kubectl volsnap $c "* ]]
+		[[ "$output" == *"Examples:"* ]]
+	done
+}

@@ -83,7 +83,7 @@ result_of() { # JSON report on stdin, check ID -> result
 	run volsnap doctor --check snapshot-classes -o json
 	[ "$status" -eq 0 ] || [ "$status" -eq 4 ]
 	ids=$(echo "$output" | python3 -c 'import json,sys; print(" ".join(c["id"] for c in json.load(sys.stdin)["checks"]))')
-	[ "$ids" = "snapshot-crds csi-drivers snapshot-classes" ]
+	[ "$ids" = "server-version snapshot-crds csi-drivers snapshot-classes" ]
 }
 
 @test "doctor -o json follows the documented schema, -o yaml too" {
@@ -119,6 +119,12 @@ assert list(d["summary"]) == ["pass", "warn", "fail", "skip", "info"]
 	NO_COLOR=1 run script -qec "kubectl volsnap doctor --check server-version" /dev/null
 	refute_output_contains $'\033['
 	assert_output_contains "✓ Server version"
+}
+
+@test "doctor colours its marks on a terminal when NO_COLOR is unset" {
+	command -v script >/dev/null || skip "script(1) not installed"
+	run env -u NO_COLOR script -qec "kubectl volsnap doctor --check server-version" /dev/null
+	assert_output_contains $'\033['
 }
 
 @test "doctor --list-checks needs no cluster" {

@@ -9,6 +9,10 @@ setup() {
 	new_ns
 }
 
+teardown() {
+	show_stderr
+}
+
 # plan_row SNAPSHOT ACTION REASON: the plan (in $output) has that row.
 plan_row() {
 	printf '%s\n' "$output" | grep -Eq "^[a-z0-9-]+ +$1 +[0-9]+[smhd] +$2 +$3\$" || {
@@ -79,23 +83,25 @@ three_ready() {
 }
 
 @test "prune leaves snapshots it did not make, unless --include-unmanaged" {
+	# Names in creation order: snapshots made within the same second are
+	# ordered by name.
 	make_pvc data
-	make_snaps --unmanaged data theirs-1 theirs-2
-	make_snaps data mine
-	wait_for 60 all_ready theirs-1 theirs-2 mine
+	make_snaps --unmanaged data t1-theirs t2-theirs
+	make_snaps data t3-mine
+	wait_for 60 all_ready t1-theirs t2-theirs t3-mine
 	run volsnap prune -n "$NS" --keep-last 1 --yes
 	assert_status 0
-	plan_row theirs-1 SKIP "not made by kubectl-volsnap \(--include-unmanaged to prune it\)"
-	plan_row mine KEEP "newest ready snapshot"
+	plan_row t1-theirs SKIP "not made by kubectl-volsnap \(--include-unmanaged to prune it\)"
+	plan_row t3-mine KEEP "newest ready snapshot"
 	assert_output_contains "Nothing to delete: 1 kept, 2 skipped."
-	snapshot_alive theirs-1
+	snapshot_alive t1-theirs
 	run volsnap prune -n "$NS" --keep-last 1 --include-unmanaged --yes
 	assert_status 0
-	plan_row mine KEEP "newest ready snapshot"
-	plan_row theirs-2 DELETE "older than the 1 newest ready"
-	plan_row theirs-1 DELETE "older than the 1 newest ready"
-	wait_for 30 snapshot_gone theirs-1
-	wait_for 30 snapshot_gone theirs-2
+	plan_row t3-mine KEEP "newest ready snapshot"
+	plan_row t2-theirs DELETE "older than the 1 newest ready"
+	plan_row t1-theirs DELETE "older than the 1 newest ready"
+	wait_for 30 snapshot_gone t1-theirs
+	wait_for 30 snapshot_gone t2-theirs
 }
 
 @test "prune never deletes a snapshot that is not ready" {

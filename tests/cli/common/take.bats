@@ -227,7 +227,8 @@ YAML
 	make_pvc data
 	run --separate-stderr volsnap take data -n "$NS" --class gold
 	assert_status 1
-	[[ "$stderr" == *'VolumeSnapshotClass "gold" not found; classes for driver hostpath.csi.k8s.io: csi-hostpath-snapclass'* ]]
+	# Other suites may add classes of this driver meanwhile: only ours is certain.
+	[[ "$stderr" == *'VolumeSnapshotClass "gold" not found; classes for driver hostpath.csi.k8s.io: '*csi-hostpath-snapclass* ]]
 	no_snapshots
 }
 
@@ -303,7 +304,7 @@ YAML
 	local t0=$SECONDS
 	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait --timeout 3s
 	assert_status 1
-	[ $((SECONDS - t0)) -lt 15 ]
+	[ $((SECONDS - t0)) -lt 30 ]
 	[[ "$stderr" == "error: snapshot $NS/s1 is not ready after 3s: "* ]]
 	[[ "$stderr" == *"--timeout"* ]]
 	[ "$(wc -l <<<"$stderr")" -eq 1 ]

@@ -30,6 +30,8 @@ struct testsrv {
 	char url[64];
 	pthread_t accept_thread;
 	pthread_mutex_t lock;
+	pthread_cond_t arrived_cond;
+	int arrived; /* barrier requests seen */
 	bool stopping;
 	struct ts_reply replies[TS_MAX_REPLIES];
 	bool used[TS_MAX_REPLIES];
@@ -113,9 +115,6 @@ static bool ts_read_request(int fd, struct ts_request *req)
 	req->headers = strndup(buf, head);
 	req->body = strndup(buf + head, clen);
 	req->body_len = clen;
-	struct timespec now;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	req->at_ms = (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 	free(buf);
 	return true;
 }
@@ -150,8 +149,27 @@ static void ts_reset(int fd)
 	shutdown(fd, SHUT_RDWR);
 }
 
-static bool ts_answer(int fd, const struct ts_reply *r)
+/* False when the other barrier requests did not come within 5 s. */
+static bool ts_barrier(struct testsrv *ts, int count)
 {
+	struct timespec until;
+	bool ok = true;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&ts->lock);
+	ts->arrived++;
+	pthread_cond_broadcast(&ts->arrived_cond);
+	while (ts->arrived < count && ok)
+		ok = pthread_cond_timedwait(&ts->arrived_cond, &ts->lock, &until) == 0 || ts->arrived >= count;
+	pthread_mutex_unlock(&ts->lock);
+	return ok;
+}
+
+static bool ts_answer(struct testsrv *ts, int fd, const struct ts_reply *in)
+{
+	struct ts_reply failed = {.status = 500, .body = "barrier timeout: the requests did not overlap"};
+	const struct ts_reply *r = in->barrier && !ts_barrier(ts, in->barrier) ? &failed : in;
 	const char *hdrs = r->headers ? r->headers : "";
 
 	if (r->delay_ms)
@@ -191,7 +209,7 @@ static void *ts_serve(void *arg)
 			r.status = 500;
 			r.body = "no scripted reply";
 		}
-		if (!ts_answer(conn->fd, &r))
+		if (!ts_answer(conn->ts, conn->fd, &r))
 			break;
 	}
 	shutdown(conn->fd, SHUT_RDWR);
@@ -227,6 +245,7 @@ struct testsrv *ts_start(void)
 	socklen_t alen = sizeof a;
 
 	pthread_mutex_init(&ts->lock, NULL);
+	pthread_cond_init(&ts->arrived_cond, NULL);
 	ts->listen_fd = socket(AF_INET, SOCK_STREAM, 0);
 	a.sin_family = AF_INET;
 	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -299,6 +318,7 @@ void ts_stop(struct testsrv *ts)
 		free(ts->requests[i].headers);
 		free(ts->requests[i].body);
 	}
+	pthread_cond_destroy(&ts->arrived_cond);
 	pthread_mutex_destroy(&ts->lock);
 	free(ts);
 }

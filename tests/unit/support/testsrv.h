@@ -13,15 +13,19 @@
 #define TS_MAX_CHUNKS 8
 
 struct ts_reply {
-	const char
-	    *match; /* answers the first request whose "METHOD target " (note the space) contains this; NULL = any */
-	int status; /* 0 = reset the connection instead of answering */
-	const char *headers;		   /* extra header lines, each ending in "\r\n"; Content-Type included */
+	/* Answers the first request whose "METHOD target " (note the trailing
+	 * space) contains this; NULL = any. */
+	const char *match;
+	int status;			   /* 0 = reset the connection instead of answering */
+	const char *headers;		   /* extra header lines ending in "\r\n", Content-Type included */
 	const char *body;		   /* sent with Content-Length; ignored when chunks[0] is set */
 	const char *chunks[TS_MAX_CHUNKS]; /* sent chunked, one write each */
 	int chunk_delay_ms;		   /* pause before each chunk */
 	int delay_ms;			   /* pause before the answer */
 	bool close;			   /* close the connection after the answer */
+	/* Hold the answer until this many barrier requests are in flight at once
+	 * (500 after 5 s): proves a client overlaps requests without timing them. */
+	int barrier;
 };
 
 struct ts_request {
@@ -30,7 +34,6 @@ struct ts_request {
 	char *headers; /* raw header block */
 	char *body;
 	size_t body_len;
-	long long at_ms; /* arrival, CLOCK_MONOTONIC milliseconds */
 };
 
 struct testsrv;

@@ -1,0 +1,140 @@
+#!/usr/bin/env bats
+# prune where only the emulator can stage it: snapshots days old, ties, ones
+# being deleted, failing reads (nothing may be deleted then), a snapshot
+# changed between plan and deletion, and a deletion that fails.
+
+bats_require_minimum_version 1.5.0
+load ../helpers
+load ../snapshots
+
+DAY=86400
+
+setup() {
+	emulator_only
+	new_ns
+}
+
+teardown() {
+	emulator_ctl clear-faults >/dev/null
+	show_stderr
+}
+
+plan_row() {
+	printf '%s\n' "$output" | grep -Eq "^[a-z0-9-]+ +$1 +[0-9a-z]+ +$2 +$3\$" || {
+		echo "no plan row: $1 $2 $3 in:" >&2
+		echo "$output" >&2
+		return 1
+	}
+}
+
+@test "prune --keep-within keeps ready snapshots newer than the window and deletes the rest" {
+	seed_snaps d10:data:$((10 * DAY)) d5:data:$((5 * DAY)) d1:data:$DAY h1:data:3600
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --keep-within 3d --yes
+	assert_status 0
+	plan_row h1 KEEP "newest ready snapshot"
+	plan_row d1 KEEP "newer than 3d"
+	plan_row d5 DELETE "older than the 1 newest ready and than 3d"
+	plan_row d10 DELETE "older than the 1 newest ready and than 3d"
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 2 deleted, 2 kept, 0 skipped, 0 failed." ]
+	snapshot_gone d5
+	snapshot_gone d10
+	snapshot_alive d1
+}
+
+@test "prune orders equal creation times by name" {
+	seed_snaps tie-b:data:$DAY tie-c:data:$DAY tie-a:data:$DAY
+	run volsnap prune -n "$NS" --keep-last 1 --dry-run
+	assert_status 0
+	plan_row tie-c KEEP "newest ready snapshot"
+	plan_row tie-b DELETE "older than the 1 newest ready"
+	plan_row tie-a DELETE "older than the 1 newest ready"
+}
+
+@test "prune skips a snapshot already being deleted; the next ready one is kept" {
+	seed_snaps going:data:60:deleting next:data:$DAY old:data:$((2 * DAY))
+	run volsnap prune -n "$NS" --keep-last 1 --yes
+	assert_status 0
+	plan_row going SKIP "already being deleted"
+	plan_row next KEEP "newest ready snapshot"
+	plan_row old DELETE "older than the 1 newest ready"
+	[ "$(requests_matching DELETE "/namespaces/$NS/volumesnapshots/going")" -eq 0 ]
+}
+
+@test "prune keeps a PVC's unready snapshots whatever their age" {
+	seed_snaps failed:data:$((30 * DAY)):unready ok:data:$DAY
+	run volsnap prune -n "$NS" --keep-last 1 --yes
+	assert_status 0
+	plan_row failed KEEP "not ready \(in progress or failed\)"
+	assert_output_contains "Nothing to delete: 2 kept, 0 skipped."
+}
+
+@test "a later page of snapshots failing means nothing is deleted" {
+	seed_snaps s1:data:$((6 * DAY)) s2:data:$((5 * DAY)) s3:data:$((4 * DAY)) s4:data:$((3 * DAY)) \
+		s5:data:$((2 * DAY)) s6:data:$DAY
+	emulator_ctl faults "{\"method\": \"GET\", \"path\": \"/namespaces/$NS/volumesnapshots\\\\?.*continue=\",
+		\"status\": 410, \"reason\": \"Expired\", \"message\": \"The provided continue parameter is too old\"}" >/dev/null
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --chunk-size 2 --yes
+	assert_status 1
+	[[ "$stderr" == *"error: listing snapshots (nothing deleted): "*"too old"* ]]
+	[ -z "$output" ]
+	[ "$(requests_matching DELETE "/namespaces/$NS/volumesnapshots/")" -eq 0 ]
+	snapshot_alive s1
+}
+
+@test "failing to read the PVCs means nothing is deleted" {
+	seed_snaps s1:data:$((2 * DAY)) s2:data:$DAY
+	emulator_ctl faults "{\"method\": \"GET\", \"path\": \"/api/v1/namespaces/$NS/persistentvolumeclaims\",
+		\"status\": 403, \"reason\": \"Forbidden\", \"message\": \"no PVCs for you\"}" >/dev/null
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --yes
+	assert_status 1
+	[[ "$stderr" == *"error: listing PVCs (nothing deleted): no PVCs for you"* ]]
+	[ "$(requests_matching DELETE "/namespaces/$NS/volumesnapshots/")" -eq 0 ]
+	snapshot_alive s1
+}
+
+@test "a snapshot changed after the plan was made is skipped, not deleted" {
+	seed_snaps s1:data:$((3 * DAY)) s2:data:$((2 * DAY)) s3:data:$DAY
+	# The first deletion (s2, the newer of the two) waits 4 s at the server:
+	# time to change s2 after the plan was printed.
+	emulator_ctl faults "{\"method\": \"DELETE\", \"path\": \"/namespaces/$NS/volumesnapshots/s2\",
+		\"latency_ms\": 4000, \"times\": 1}" >/dev/null
+	volsnap prune -n "$NS" --keep-last 1 --yes >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	wait_for 20 grep -q 'Delete\|DELETE' "$BATS_TEST_TMPDIR/out"
+	# curl rather than kubectl: it must land well inside the 4 s.
+	curl -sSf --cacert "$VOLSNAP_STATE/ca.crt" -H "Authorization: Bearer $(cat "$VOLSNAP_STATE/admin.token")" \
+		-X PATCH -H 'Content-Type: application/merge-patch+json' -d '{"metadata":{"labels":{"touched":"yes"}}}' \
+		"$(cat "$VOLSNAP_STATE/server")/apis/snapshot.storage.k8s.io/v1/namespaces/$NS/volumesnapshots/s2" >/dev/null
+	local rc=0
+	wait "$pid" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+	[ "$rc" -eq 0 ]
+	[[ "$stderr" == *"skipped $NS/s2: changed since the plan was made"* ]]
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 1 deleted, 1 kept, 1 skipped, 0 failed." ]
+	snapshot_alive s2
+	snapshot_gone s1
+}
+
+@test "a failed deletion is reported, the others still go, exit 1" {
+	seed_snaps s1:data:$((3 * DAY)) s2:data:$((2 * DAY)) s3:data:$DAY
+	emulator_ctl faults "{\"method\": \"DELETE\", \"path\": \"/namespaces/$NS/volumesnapshots/s2\",
+		\"status\": 500, \"message\": \"etcd is on fire\"}" >/dev/null
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --yes
+	assert_status 1
+	[[ "$stderr" == *"error: deleting snapshot $NS/s2: "*"etcd is on fire"* ]]
+	[[ "$stderr" == *"error: 1 of 2 deletions failed"* ]]
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 1 deleted, 1 kept, 0 skipped, 1 failed." ]
+	snapshot_gone s1
+	snapshot_alive s2
+}
+
+@test "prune reads the cluster with two lists, whatever the number of snapshots" {
+	seed_snaps s1:data:$((3 * DAY)) s2:data:$((2 * DAY)) s3:data:$DAY s4:other:$DAY s5:other:60
+	emulator_ctl clear-requests >/dev/null
+	run volsnap prune -n "$NS" --keep-last 1 --dry-run
+	assert_status 0
+	[ "$(requests_matching GET "/namespaces/$NS/volumesnapshots\\?")" -eq 1 ]
+	[ "$(requests_matching GET "/namespaces/$NS/persistentvolumeclaims")" -eq 1 ]
+	[ "$(requests_matching GET "/volumesnapshots/")" -eq 0 ]
+}
