@@ -12,9 +12,9 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 	int client_only = 0;
 	const char *output = NULL;
 	const struct option options[] = {
-		OPT_BOOL(0, "client", &client_only, "print the plugin's version only; do not contact the server"),
-		OPT_STRING('o', "output", &output, "FORMAT", "json or yaml"),
-		OPT_END(),
+	    OPT_BOOL(0, "client", &client_only, "print the plugin's version only; do not contact the server"),
+	    OPT_STRING('o', "output", &output, "FORMAT", "json or yaml"),
+	    OPT_END(),
 	};
 	int nargs;
 	char **args;
@@ -34,8 +34,8 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 	json_object_object_add(client, "version", json_object_new_string(VOLSNAP_VERSION));
 	json_object_object_add(doc, "clientVersion", client);
 
-	struct kube_version sv = { 0 };
-	struct kube_error err = { 0 };
+	struct kube_version sv = {0};
+	struct kube_error err = {0};
 	if (!client_only) {
 		struct kube_client *c = cmd_client(ctx);
 		if (!c) {
@@ -50,7 +50,8 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 			return cmd_fail_kube(ctx, &err, "reading the server's version");
 		}
 		json_object *server = json_object_new_object();
-		json_object_object_add(server, "gitVersion", json_object_new_string(sv.git_version ? sv.git_version : ""));
+		json_object_object_add(server, "gitVersion",
+				       json_object_new_string(sv.git_version ? sv.git_version : ""));
 		json_object_object_add(server, "major", json_object_new_int(sv.major));
 		json_object_object_add(server, "minor", json_object_new_int(sv.minor));
 		if (sv.platform)
@@ -73,14 +74,14 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 }
 
 const struct command cmd_version = {
-	.name = "version",
-	.summary = "Print the plugin's version and the server's",
-	.usage = "version [--client] [-o json|yaml]",
-	.help = "Print the plugin's version and, unless --client is given, the API server's.\n\n"
-		"Examples:\n"
-		"  kubectl volsnap version\n"
-		"  kubectl volsnap version --client\n"
-		"  kubectl volsnap version -o json",
-	.flags = 0,
-	.run = run_version,
+    .name = "version",
+    .summary = "Print the plugin's version and the server's",
+    .usage = "version [--client] [-o json|yaml]",
+    .help = "Print the plugin's version and, unless --client is given, the API server's.\n\n"
+	    "Examples:\n"
+	    "  kubectl volsnap version\n"
+	    "  kubectl volsnap version --client\n"
+	    "  kubectl volsnap version -o json",
+    .flags = 0,
+    .run = run_version,
 };

@@ -57,26 +57,26 @@ struct kube_client *cmd_client(struct cmd_ctx *ctx)
 {
 	if (ctx->client)
 		return ctx->client;
-	struct kube_error err = { 0 };
+	struct kube_error err = {0};
 	struct kube_config_overrides ov = {
-		.kubeconfig = ctx->g.kubeconfig,
-		.context = ctx->g.context,
-		.cluster = ctx->g.cluster,
-		.user = ctx->g.user,
-		.namespace = ctx->g.namespace,
-		.server = ctx->g.server,
-		.token = ctx->g.token,
-		.certificate_authority = ctx->g.certificate_authority,
-		.insecure_skip_tls_verify = ctx->g.insecure_skip_tls_verify,
+	    .kubeconfig = ctx->g.kubeconfig,
+	    .context = ctx->g.context,
+	    .cluster = ctx->g.cluster,
+	    .user = ctx->g.user,
+	    .namespace = ctx->g.namespace,
+	    .server = ctx->g.server,
+	    .token = ctx->g.token,
+	    .certificate_authority = ctx->g.certificate_authority,
+	    .insecure_skip_tls_verify = ctx->g.insecure_skip_tls_verify,
 	};
 	if (kube_config_load(&ov, &ctx->config, &err)) {
 		cmd_fail_kube(ctx, &err, NULL);
 		return NULL;
 	}
 	struct kube_client_options opts = {
-		.request_timeout_ms = ctx->g.request_timeout_ms,
-		.verbosity = ctx->g.verbosity,
-		.log = stderr,
+	    .request_timeout_ms = ctx->g.request_timeout_ms,
+	    .verbosity = ctx->g.verbosity,
+	    .log = stderr,
 	};
 	if (kube_client_new(ctx->config, &opts, &ctx->client, &err)) {
 		cmd_fail_kube(ctx, &err, NULL);
@@ -105,4 +105,3 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt)
 		return false;
 	return line[0] == 'y' || line[0] == 'Y';
 }
-

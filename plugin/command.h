@@ -14,10 +14,10 @@
 
 enum exit_code {
 	EXIT_OK = 0,
-	EXIT_FAILED = 1,         /* the operation failed, or the cluster could not be read */
-	EXIT_USAGE = 2,          /* bad flags or arguments */
-	EXIT_CHECKS_FAILED = 3,  /* doctor: a check failed */
-	EXIT_CHECKS_WARNED = 4,  /* doctor: only warnings */
+	EXIT_FAILED = 1,	/* the operation failed, or the cluster could not be read */
+	EXIT_USAGE = 2,		/* bad flags or arguments */
+	EXIT_CHECKS_FAILED = 3, /* doctor: a check failed */
+	EXIT_CHECKS_WARNED = 4, /* doctor: only warnings */
 };
 
 /* Flags kubectl users expect on every command; parsed by main wherever they stand. */
@@ -57,7 +57,7 @@ struct cmd_ctx {
 };
 
 #define CMD_ALLOW_ALL_NAMESPACES 0x1u /* accepts -A/--all-namespaces */
-#define CMD_NO_CLUSTER 0x2u           /* never talks to a cluster (help, completion) */
+#define CMD_NO_CLUSTER 0x2u	      /* never talks to a cluster (help, completion) */
 
 struct command {
 	const char *name;
@@ -77,11 +77,11 @@ const char *cmd_namespace(struct cmd_ctx *ctx);
 /* Records a one-line error (and an optional hint on what to do) and returns
  * code, so commands write `return cmd_fail(ctx, EXIT_USAGE, NULL, "...")`. */
 int cmd_fail(struct cmd_ctx *ctx, int code, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* Records a client error with context ("creating snapshot x: <server's message>")
  * and its hint; returns EXIT_FAILED. Clears err. */
 int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* For a command that already recorded its error (e.g. after cmd_client). */
 int cmd_failed(struct cmd_ctx *ctx);
 

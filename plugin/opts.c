@@ -34,8 +34,7 @@ static int bad_value(struct cmd_ctx *ctx, const struct option *o, const char *va
 {
 	struct strbuf name = STRBUF_INIT;
 	flag_name(&name, o);
-	int rc = cmd_fail(ctx, EXIT_USAGE, NULL, "invalid value \"%s\" for %s: expected %s", value, name.buf,
-			  expected);
+	int rc = cmd_fail(ctx, EXIT_USAGE, NULL, "invalid value \"%s\" for %s: expected %s", value, name.buf, expected);
 	strbuf_release(&name);
 	return rc;
 }
@@ -196,23 +195,22 @@ static struct option global_options(struct cmd_ctx *ctx, int i)
 {
 	struct global_opts *g = &ctx->g;
 	const struct option table[] = {
-		OPT_STRING(0, "kubeconfig", &g->kubeconfig, "PATH", "path to the kubeconfig file"),
-		OPT_STRING(0, "context", &g->context, "NAME", "the kubeconfig context to use"),
-		OPT_STRING(0, "cluster", &g->cluster, "NAME", "the kubeconfig cluster to use"),
-		OPT_STRING(0, "user", &g->user, "NAME", "the kubeconfig user to use"),
-		OPT_STRING('n', "namespace", &g->namespace, "NS", "the namespace to work in"),
-		OPT_STRING('s', "server", &g->server, "URL", "the API server's address"),
-		OPT_STRING(0, "token", &g->token, "TOKEN", "bearer token for authentication"),
-		OPT_STRING(0, "certificate-authority", &g->certificate_authority, "PATH",
-			   "CA certificate file for the server"),
-		{ OPT_KIND_BOOL, 0, "insecure-skip-tls-verify", &ctx->g_insecure, NULL,
-		  "do not verify the server's certificate (insecure)", NULL },
-		{ OPT_KIND_BOOL, 'A', "all-namespaces", &ctx->g_all_namespaces, NULL, "work across all namespaces",
-		  NULL },
-		OPT_STRING(0, "request-timeout", &global_request_timeout, "DURATION",
-			   "give up on a single request after this long (0 = never)"),
-		OPT_STRING('v', "v", &global_verbosity, "LEVEL", "log level: 6 requests, 8 bodies"),
-		OPT_END(),
+	    OPT_STRING(0, "kubeconfig", &g->kubeconfig, "PATH", "path to the kubeconfig file"),
+	    OPT_STRING(0, "context", &g->context, "NAME", "the kubeconfig context to use"),
+	    OPT_STRING(0, "cluster", &g->cluster, "NAME", "the kubeconfig cluster to use"),
+	    OPT_STRING(0, "user", &g->user, "NAME", "the kubeconfig user to use"),
+	    OPT_STRING('n', "namespace", &g->namespace, "NS", "the namespace to work in"),
+	    OPT_STRING('s', "server", &g->server, "URL", "the API server's address"),
+	    OPT_STRING(0, "token", &g->token, "TOKEN", "bearer token for authentication"),
+	    OPT_STRING(0, "certificate-authority", &g->certificate_authority, "PATH",
+		       "CA certificate file for the server"),
+	    {OPT_KIND_BOOL, 0, "insecure-skip-tls-verify", &ctx->g_insecure, NULL,
+	     "do not verify the server's certificate (insecure)", NULL},
+	    {OPT_KIND_BOOL, 'A', "all-namespaces", &ctx->g_all_namespaces, NULL, "work across all namespaces", NULL},
+	    OPT_STRING(0, "request-timeout", &global_request_timeout, "DURATION",
+		       "give up on a single request after this long (0 = never)"),
+	    OPT_STRING('v', "v", &global_verbosity, "LEVEL", "log level: 6 requests, 8 bodies"),
+	    OPT_END(),
 	};
 	return table[i];
 }

@@ -23,10 +23,10 @@
 
 enum opt_kind {
 	OPT_KIND_END = 0,
-	OPT_KIND_BOOL,     /* int * */
+	OPT_KIND_BOOL,	   /* int * */
 	OPT_KIND_STRING,   /* const char ** (points into argv) */
-	OPT_KIND_INT,      /* long * */
-	OPT_KIND_LIST,     /* struct strlist *: repeatable, each value pushed */
+	OPT_KIND_INT,	   /* long * */
+	OPT_KIND_LIST,	   /* struct strlist *: repeatable, each value pushed */
 	OPT_KIND_DURATION, /* int64_t * milliseconds ("30s", "5m") */
 	OPT_KIND_OPTARG,   /* const char **: "--dry-run" sets the default, "--dry-run=server" the value */
 };
@@ -41,13 +41,34 @@ struct option {
 	const char *optarg_default;
 };
 
-#define OPT_BOOL(s, l, v, h) { OPT_KIND_BOOL, (s), (l), (v), NULL, (h), NULL }
-#define OPT_STRING(s, l, v, a, h) { OPT_KIND_STRING, (s), (l), (v), (a), (h), NULL }
-#define OPT_INT(s, l, v, a, h) { OPT_KIND_INT, (s), (l), (v), (a), (h), NULL }
-#define OPT_LIST(s, l, v, a, h) { OPT_KIND_LIST, (s), (l), (v), (a), (h), NULL }
-#define OPT_DURATION(s, l, v, a, h) { OPT_KIND_DURATION, (s), (l), (v), (a), (h), NULL }
-#define OPT_OPTARG(s, l, v, a, d, h) { OPT_KIND_OPTARG, (s), (l), (v), (a), (h), (d) }
-#define OPT_END() { OPT_KIND_END, 0, NULL, NULL, NULL, NULL, NULL }
+#define OPT_BOOL(s, l, v, h)                                                                                           \
+	{                                                                                                              \
+		OPT_KIND_BOOL, (s), (l), (v), NULL, (h), NULL                                                          \
+	}
+#define OPT_STRING(s, l, v, a, h)                                                                                      \
+	{                                                                                                              \
+		OPT_KIND_STRING, (s), (l), (v), (a), (h), NULL                                                         \
+	}
+#define OPT_INT(s, l, v, a, h)                                                                                         \
+	{                                                                                                              \
+		OPT_KIND_INT, (s), (l), (v), (a), (h), NULL                                                            \
+	}
+#define OPT_LIST(s, l, v, a, h)                                                                                        \
+	{                                                                                                              \
+		OPT_KIND_LIST, (s), (l), (v), (a), (h), NULL                                                           \
+	}
+#define OPT_DURATION(s, l, v, a, h)                                                                                    \
+	{                                                                                                              \
+		OPT_KIND_DURATION, (s), (l), (v), (a), (h), NULL                                                       \
+	}
+#define OPT_OPTARG(s, l, v, a, d, h)                                                                                   \
+	{                                                                                                              \
+		OPT_KIND_OPTARG, (s), (l), (v), (a), (h), (d)                                                          \
+	}
+#define OPT_END()                                                                                                      \
+	{                                                                                                              \
+		OPT_KIND_END, 0, NULL, NULL, NULL, NULL, NULL                                                          \
+	}
 
 enum { OPTS_OK = 0, OPTS_HELP = -1 };
 

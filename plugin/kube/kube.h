@@ -21,22 +21,22 @@
 
 enum kube_err_kind {
 	KUBE_ERR_NONE = 0,
-	KUBE_ERR_CONFIG,        /* kubeconfig, flags or in-cluster files are unusable */
-	KUBE_ERR_CREDENTIALS,   /* an exec plugin or token file failed */
-	KUBE_ERR_TRANSPORT,     /* no HTTP answer: connect, TLS, reset, DNS */
-	KUBE_ERR_TIMEOUT,       /* --request-timeout or a wait deadline passed */
-	KUBE_ERR_API,           /* the server answered with an error (Status or HTTP code) */
+	KUBE_ERR_CONFIG,	/* kubeconfig, flags or in-cluster files are unusable */
+	KUBE_ERR_CREDENTIALS,	/* an exec plugin or token file failed */
+	KUBE_ERR_TRANSPORT,	/* no HTTP answer: connect, TLS, reset, DNS */
+	KUBE_ERR_TIMEOUT,	/* --request-timeout or a wait deadline passed */
+	KUBE_ERR_API,		/* the server answered with an error (Status or HTTP code) */
 	KUBE_ERR_NOT_INSTALLED, /* plain-text 404 on a group/version/resource: API not served */
-	KUBE_ERR_PROTOCOL,      /* an answer we cannot parse */
-	KUBE_ERR_CALLBACK,      /* a caller's callback stopped an iteration with an error */
+	KUBE_ERR_PROTOCOL,	/* an answer we cannot parse */
+	KUBE_ERR_CALLBACK,	/* a caller's callback stopped an iteration with an error */
 };
 
 struct kube_error {
 	enum kube_err_kind kind;
-	long http_code;      /* 0 when no HTTP answer arrived */
-	char *reason;        /* Status.reason ("NotFound", "Forbidden", "Expired", ...), or NULL */
-	char *message;       /* one line: what went wrong (the server's own message for API errors) */
-	char *hint;          /* one line: what the user can do, or NULL */
+	long http_code;	     /* 0 when no HTTP answer arrived */
+	char *reason;	     /* Status.reason ("NotFound", "Forbidden", "Expired", ...), or NULL */
+	char *message;	     /* one line: what went wrong (the server's own message for API errors) */
+	char *hint;	     /* one line: what the user can do, or NULL */
 	json_object *status; /* the Status object when the server sent one, or NULL (owned) */
 };
 
@@ -45,15 +45,15 @@ void kube_error_set(struct kube_error *err, enum kube_err_kind kind, long http_c
 		    const char *hint, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
 /* Prefixes err->message with "what: " to add context as an error travels up. */
 void kube_error_prefix(struct kube_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-bool kube_error_is_not_found(const struct kube_error *err);   /* JSON 404 NotFound: the object is absent */
-bool kube_error_is_forbidden(const struct kube_error *err);   /* 403 */
-bool kube_error_is_conflict(const struct kube_error *err);    /* 409 AlreadyExists or Conflict */
+bool kube_error_is_not_found(const struct kube_error *err); /* JSON 404 NotFound: the object is absent */
+bool kube_error_is_forbidden(const struct kube_error *err); /* 403 */
+bool kube_error_is_conflict(const struct kube_error *err);  /* 409 AlreadyExists or Conflict */
 
 /* ---- configuration (kubeconfig.c, auth_exec.c) ---------------------------- */
 
 struct kube_exec_config {
 	char *api_version; /* client.authentication.k8s.io/v1 or v1beta1 */
-	char *command;     /* resolved against the kubeconfig's folder when relative with a slash */
+	char *command;	   /* resolved against the kubeconfig's folder when relative with a slash */
 	char **args;
 	size_t nargs;
 	char **env; /* "NAME=value" */
@@ -138,10 +138,10 @@ struct kube_client;
 struct kube_client_options {
 	long request_timeout_ms; /* whole request, 0 = none (kubectl's default); watches use their own deadline */
 	long connect_timeout_ms; /* 0 = 30 s */
-	int max_retries;         /* for 429/5xx with Retry-After and failed connections on safe requests; 0 = 10 */
-	int verbosity;           /* -v: >=6 logs method, URL, status, time; >=8 bodies (secrets redacted) */
-	FILE *log;               /* where the -v log goes; NULL = stderr */
-	const char *user_agent;  /* NULL = "kubectl-volsnap/<version>" */
+	int max_retries;	 /* for 429/5xx with Retry-After and failed connections on safe requests; 0 = 10 */
+	int verbosity;		 /* -v: >=6 logs method, URL, status, time; >=8 bodies (secrets redacted) */
+	FILE *log;		 /* where the -v log goes; NULL = stderr */
+	const char *user_agent;	 /* NULL = "kubectl-volsnap/<version>" */
 };
 
 /* cfg must outlive the client. No network I/O happens here. */
@@ -161,8 +161,8 @@ struct kube_resource {
 };
 
 extern const struct kube_resource KUBE_NAMESPACES, KUBE_NODES, KUBE_PVS, KUBE_PVCS, KUBE_EVENTS, KUBE_CONFIGMAPS,
-	KUBE_SERVICEACCOUNTS, KUBE_STORAGECLASSES, KUBE_CSIDRIVERS, KUBE_CSINODES, KUBE_DEPLOYMENTS, KUBE_CRONJOBS,
-	KUBE_ROLES, KUBE_ROLEBINDINGS, KUBE_CRDS;
+    KUBE_SERVICEACCOUNTS, KUBE_STORAGECLASSES, KUBE_CSIDRIVERS, KUBE_CSINODES, KUBE_DEPLOYMENTS, KUBE_CRONJOBS,
+    KUBE_ROLES, KUBE_ROLEBINDINGS, KUBE_CRDS;
 
 /* The API path of a collection or object: ns NULL on a namespaced resource means
  * all namespaces; name and subresource may be NULL. Caller frees. */
@@ -176,16 +176,16 @@ enum kube_patch_type { KUBE_PATCH_MERGE, KUBE_PATCH_JSON, KUBE_PATCH_STRATEGIC }
 
 int kube_get(struct kube_client *c, const char *path, json_object **out, struct kube_error *err);
 /* POST obj to a collection path; *out (may be NULL) gets the created object. */
-int kube_create(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags,
-		json_object **out, struct kube_error *err);
+int kube_create(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags, json_object **out,
+		struct kube_error *err);
 int kube_patch(struct kube_client *c, const char *path, enum kube_patch_type type, json_object *patch, unsigned flags,
 	       json_object **out, struct kube_error *err);
 
 struct kube_delete_opts {
-	const char *uid;              /* precondition: delete only this incarnation */
+	const char *uid;	      /* precondition: delete only this incarnation */
 	const char *resource_version; /* precondition: delete only if unchanged since read */
 	const char *propagation;      /* Foreground, Background, Orphan, or NULL */
-	unsigned flags;               /* KUBE_DRY_RUN */
+	unsigned flags;		      /* KUBE_DRY_RUN */
 };
 int kube_delete(struct kube_client *c, const char *path, const struct kube_delete_opts *opts, json_object **out,
 		struct kube_error *err);
@@ -200,8 +200,8 @@ typedef int (*kube_page_fn)(void *ud); /* after each page's items; same return c
 struct kube_list_opts {
 	const char *label_selector;
 	const char *field_selector;
-	long limit;            /* page size; 0 = 500 */
-	kube_page_fn on_page;  /* optional */
+	long limit;	      /* page size; 0 = 500 */
+	kube_page_fn on_page; /* optional */
 };
 int kube_list_each(struct kube_client *c, const char *path, const struct kube_list_opts *opts, kube_item_fn on_item,
 		   void *ud, char **list_resource_version, struct kube_error *err);
@@ -255,8 +255,7 @@ void kube_version_clear(struct kube_version *v);
 
 /* The versions of an API group the server serves, preferred first. A group that
  * is not installed gives n = 0 and returns 0 (not an error). */
-int kube_group_versions(struct kube_client *c, const char *group, char ***versions, size_t *n,
-			struct kube_error *err);
+int kube_group_versions(struct kube_client *c, const char *group, char ***versions, size_t *n, struct kube_error *err);
 void kube_strv_free(char **v, size_t n);
 
 /* ---- authorization (authz.c) ---------------------------------------------- */
@@ -267,10 +266,10 @@ struct kube_access {
 	const char *group;
 	const char *resource;
 	const char *subresource; /* may be NULL */
-	const char *namespace;   /* NULL = cluster-wide */
-	const char *name;        /* may be NULL */
-	bool allowed;            /* answer */
-	char *reason;            /* the authorizer's reason, or NULL (owned) */
+	const char *namespace;	 /* NULL = cluster-wide */
+	const char *name;	 /* may be NULL */
+	bool allowed;		 /* answer */
+	char *reason;		 /* the authorizer's reason, or NULL (owned) */
 };
 /* Asks all questions in parallel. Returns -1 only if no answer could be had. */
 int kube_can_i(struct kube_client *c, struct kube_access *questions, size_t n, struct kube_error *err);

@@ -3,7 +3,7 @@
 #include "out/out.h"
 
 static const char *const format_names[] = {
-	[OUT_TEXT] = "text", [OUT_WIDE] = "wide", [OUT_JSON] = "json", [OUT_YAML] = "yaml", [OUT_NAME] = "name",
+    [OUT_TEXT] = "text", [OUT_WIDE] = "wide", [OUT_JSON] = "json", [OUT_YAML] = "yaml", [OUT_NAME] = "name",
 };
 
 bool out_parse_format(const char *s, unsigned allowed, enum out_format *f)
@@ -40,8 +40,8 @@ const char *out_color(bool enabled, const char *which)
 	static const struct {
 		const char *name, *code;
 	} codes[] = {
-		{ "red", "\033[31m" }, { "green", "\033[32m" }, { "yellow", "\033[33m" },
-		{ "bold", "\033[1m" }, { "dim", "\033[2m" },    { "reset", "\033[0m" },
+	    {"red", "\033[31m"}, {"green", "\033[32m"}, {"yellow", "\033[33m"},
+	    {"bold", "\033[1m"}, {"dim", "\033[2m"},	{"reset", "\033[0m"},
 	};
 	if (!enabled)
 		return "";

@@ -131,7 +131,8 @@ void out_list_end(struct out_list_stream *s)
 {
 	if (s->fmt == OUT_JSON) {
 		fputs(s->n ? "\n    ],\n" : "],\n", s->f);
-		fputs("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n", s->f);
+		fputs("    \"kind\": \"List\",\n    \"metadata\": {\n        \"resourceVersion\": \"\"\n    }\n}\n",
+		      s->f);
 	} else {
 		fputs(s->n ? "" : " []\n", s->f);
 		fputs("kind: List\nmetadata:\n  resourceVersion: \"\"\n", s->f);

@@ -16,11 +16,22 @@ struct suffix {
 };
 
 static const struct suffix suffixes[] = {
-	{ "Ki", 1LL << 10, 1 }, { "Mi", 1LL << 20, 1 }, { "Gi", 1LL << 30, 1 }, { "Ti", 1LL << 40, 1 },
-	{ "Pi", 1LL << 50, 1 }, { "Ei", 1LL << 60, 1 }, { "k", 1000LL, 1 },    { "M", 1000000LL, 1 },
-	{ "G", 1000000000LL, 1 }, { "T", 1000000000000LL, 1 }, { "P", 1000000000000000LL, 1 },
-	{ "E", 1000000000000000000LL, 1 }, { "m", 1, 1000LL }, { "u", 1, 1000000LL }, { "n", 1, 1000000000LL },
-	{ "", 1, 1 },
+    {"Ki", 1LL << 10, 1},
+    {"Mi", 1LL << 20, 1},
+    {"Gi", 1LL << 30, 1},
+    {"Ti", 1LL << 40, 1},
+    {"Pi", 1LL << 50, 1},
+    {"Ei", 1LL << 60, 1},
+    {"k", 1000LL, 1},
+    {"M", 1000000LL, 1},
+    {"G", 1000000000LL, 1},
+    {"T", 1000000000000LL, 1},
+    {"P", 1000000000000000LL, 1},
+    {"E", 1000000000000000000LL, 1},
+    {"m", 1, 1000LL},
+    {"u", 1, 1000000LL},
+    {"n", 1, 1000000000LL},
+    {"", 1, 1},
 };
 
 static int64_t pow10_i64(int e)
@@ -98,8 +109,8 @@ bool quantity_parse(const char *s, int64_t *bytes)
 
 char *quantity_format(int64_t bytes)
 {
-	static const char *const bin[] = { "Ei", "Pi", "Ti", "Gi", "Mi", "Ki" };
-	static const char *const dec[] = { "E", "P", "T", "G", "M", "k" };
+	static const char *const bin[] = {"Ei", "Pi", "Ti", "Gi", "Mi", "Ki"};
+	static const char *const dec[] = {"E", "P", "T", "G", "M", "k"};
 	if (bytes == 0)
 		return xstrdup("0");
 	for (int i = 0; i < 6; i++) {
@@ -120,8 +131,8 @@ bool duration_parse(const char *s, int64_t *ms)
 	static const struct {
 		const char *unit;
 		double ms;
-	} units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 },      { "s", 1000 },
-		      { "m", 60e3 },  { "h", 3600e3 }, { "d", 86400e3 } };
+	} units[] = {{"ns", 1e-6}, {"us", 1e-3}, {"µs", 1e-3},	{"ms", 1},
+		     {"s", 1000},  {"m", 60e3},	 {"h", 3600e3}, {"d", 86400e3}};
 	if (!s || !*s)
 		return false;
 	char *end;
@@ -207,8 +218,8 @@ bool time_parse_rfc3339(const char *s, int64_t *unix_seconds)
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
 	int n = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-			 &tm.tm_min, &tm.tm_sec, &n) != 6)
+	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
+			 &tm.tm_sec, &n) != 6)
 		return false;
 	const char *p = s + n;
 	if (*p == '.')
@@ -228,8 +239,8 @@ bool time_parse_rfc3339(const char *s, int64_t *unix_seconds)
 	}
 	if (*p)
 		return false;
-	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-	    tm.tm_min > 59 || tm.tm_sec > 60)
+	if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+	    tm.tm_sec > 60)
 		return false;
 	tm.tm_year -= 1900;
 	tm.tm_mon -= 1;

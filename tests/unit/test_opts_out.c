@@ -12,7 +12,7 @@
 #include "opts.h"
 #include "out/out.h"
 
-static const struct command fake_cmd = { .name = "fake", .usage = "fake ARG [flags]", .help = "Examples:\n  x" };
+static const struct command fake_cmd = {.name = "fake", .usage = "fake ARG [flags]", .help = "Examples:\n  x"};
 
 static void reset_ctx(struct cmd_ctx *ctx)
 {
@@ -25,7 +25,7 @@ static void reset_ctx(struct cmd_ctx *ctx)
 static void test_opts_forms(void **state)
 {
 	(void)state;
-	struct cmd_ctx ctx = { 0 };
+	struct cmd_ctx ctx = {0};
 	reset_ctx(&ctx);
 	const char *name = NULL, *dry = NULL;
 	int wait = -1, yes = -1;
@@ -33,17 +33,17 @@ static void test_opts_forms(void **state)
 	int64_t timeout = 0;
 	struct strlist labels = STRLIST_INIT;
 	struct option options[] = {
-		OPT_STRING(0, "name", &name, "NAME", "name"),
-		OPT_BOOL(0, "wait", &wait, "wait"),
-		OPT_BOOL('y', "yes", &yes, "yes"),
-		OPT_INT(0, "keep-last", &keep, "N", "keep"),
-		OPT_DURATION(0, "timeout", &timeout, "D", "timeout"),
-		OPT_LIST('l', "label", &labels, "K=V", "labels"),
-		OPT_OPTARG(0, "dry-run", &dry, "MODE", "client", "dry run"),
-		OPT_END(),
+	    OPT_STRING(0, "name", &name, "NAME", "name"),
+	    OPT_BOOL(0, "wait", &wait, "wait"),
+	    OPT_BOOL('y', "yes", &yes, "yes"),
+	    OPT_INT(0, "keep-last", &keep, "N", "keep"),
+	    OPT_DURATION(0, "timeout", &timeout, "D", "timeout"),
+	    OPT_LIST('l', "label", &labels, "K=V", "labels"),
+	    OPT_OPTARG(0, "dry-run", &dry, "MODE", "client", "dry run"),
+	    OPT_END(),
 	};
-	char *argv[] = { "fake", "pvc-a", "--name=snap", "--no-wait", "-y", "--keep-last", "3", "--timeout=5m",
-			 "-la=b", "-l", "c=d", "--dry-run", "--", "--not-a-flag", NULL };
+	char *argv[] = {"fake",	 "pvc-a", "--name=snap", "--no-wait", "-y", "--keep-last",  "3", "--timeout=5m",
+			"-la=b", "-l",	  "c=d",	 "--dry-run", "--", "--not-a-flag", NULL};
 	int nargs;
 	char **args;
 	assert_int_equal(opts_parse(&ctx, options, 14, argv, &nargs, &args), OPTS_OK);
@@ -61,7 +61,7 @@ static void test_opts_forms(void **state)
 	assert_string_equal(dry, "client");
 	strlist_clear(&labels);
 
-	char *argv2[] = { "fake", "--dry-run=server", "--wait=true", NULL };
+	char *argv2[] = {"fake", "--dry-run=server", "--wait=true", NULL};
 	assert_int_equal(opts_parse(&ctx, options, 3, argv2, &nargs, &args), OPTS_OK);
 	free(args);
 	assert_string_equal(dry, "server");
@@ -72,35 +72,35 @@ static void test_opts_forms(void **state)
 static void test_opts_errors(void **state)
 {
 	(void)state;
-	struct cmd_ctx ctx = { 0 };
+	struct cmd_ctx ctx = {0};
 	reset_ctx(&ctx);
 	long keep = 0;
 	int wait = -1;
 	int64_t timeout = 0;
 	struct option options[] = {
-		OPT_INT(0, "keep-last", &keep, "N", "keep"),
-		OPT_BOOL(0, "wait", &wait, "wait"),
-		OPT_DURATION(0, "timeout", &timeout, "D", "timeout"),
-		OPT_END(),
+	    OPT_INT(0, "keep-last", &keep, "N", "keep"),
+	    OPT_BOOL(0, "wait", &wait, "wait"),
+	    OPT_DURATION(0, "timeout", &timeout, "D", "timeout"),
+	    OPT_END(),
 	};
 	int nargs;
 	char **args;
-	char *a1[] = { "fake", "--frob", NULL };
+	char *a1[] = {"fake", "--frob", NULL};
 	assert_int_equal(opts_parse(&ctx, options, 2, a1, &nargs, &args), EXIT_USAGE);
 	assert_string_equal(ctx.error, "unknown flag: --frob; see 'kubectl volsnap fake --help'");
 	reset_ctx(&ctx);
-	char *a2[] = { "fake", "--keep-last", "many", NULL };
+	char *a2[] = {"fake", "--keep-last", "many", NULL};
 	assert_int_equal(opts_parse(&ctx, options, 3, a2, &nargs, &args), EXIT_USAGE);
 	assert_string_equal(ctx.error, "invalid value \"many\" for --keep-last: expected a whole number");
 	reset_ctx(&ctx);
-	char *a3[] = { "fake", "--keep-last", NULL };
+	char *a3[] = {"fake", "--keep-last", NULL};
 	assert_int_equal(opts_parse(&ctx, options, 2, a3, &nargs, &args), EXIT_USAGE);
 	assert_string_equal(ctx.error, "flag needs an argument: --keep-last");
 	reset_ctx(&ctx);
-	char *a4[] = { "fake", "--wait=maybe", NULL };
+	char *a4[] = {"fake", "--wait=maybe", NULL};
 	assert_int_equal(opts_parse(&ctx, options, 2, a4, &nargs, &args), EXIT_USAGE);
 	reset_ctx(&ctx);
-	char *a5[] = { "fake", "--timeout", "soon", NULL };
+	char *a5[] = {"fake", "--timeout", "soon", NULL};
 	assert_int_equal(opts_parse(&ctx, options, 3, a5, &nargs, &args), EXIT_USAGE);
 	assert_non_null(strstr(ctx.error, "a duration"));
 	reset_ctx(&ctx);
@@ -109,10 +109,10 @@ static void test_opts_errors(void **state)
 static void test_global_flags_anywhere(void **state)
 {
 	(void)state;
-	struct cmd_ctx ctx = { 0 };
+	struct cmd_ctx ctx = {0};
 	reset_ctx(&ctx);
-	char *argv[] = { "kubectl-volsnap", "-n", "prod", "take", "--context=c1", "pvc", "-v=6", "--name", "x", "-A",
-			 "--request-timeout", "30s", NULL };
+	char *argv[] = {"kubectl-volsnap",   "-n",  "prod", "take", "--context=c1", "pvc", "-v=6", "--name", "x", "-A",
+			"--request-timeout", "30s", NULL};
 	int argc = 12;
 	assert_int_equal(opts_parse_global(&ctx, &argc, argv), OPTS_OK);
 	assert_int_equal(argc, 5);
@@ -127,7 +127,7 @@ static void test_global_flags_anywhere(void **state)
 	assert_int_equal(ctx.g.request_timeout_ms, 30000);
 
 	reset_ctx(&ctx);
-	char *bad[] = { "kubectl-volsnap", "-v=loud", NULL };
+	char *bad[] = {"kubectl-volsnap", "-v=loud", NULL};
 	argc = 2;
 	assert_int_equal(opts_parse_global(&ctx, &argc, bad), EXIT_USAGE);
 	reset_ctx(&ctx);
@@ -147,10 +147,10 @@ static char *capture(void (*print)(FILE *, void *), void *arg)
 static void print_table(FILE *f, void *arg)
 {
 	(void)arg;
-	const char *headers[] = { "NAME", "READY", "AGE" };
+	const char *headers[] = {"NAME", "READY", "AGE"};
 	struct out_table *t = out_table_new(f, headers, 3);
-	const char *r1[] = { "a-long-name", "true", "5m" };
-	const char *r2[] = { "b", NULL, "10d" };
+	const char *r1[] = {"a-long-name", "true", "5m"};
+	const char *r2[] = {"b", NULL, "10d"};
 	out_table_row(t, r1);
 	out_table_row(t, r2);
 	out_table_flush(t);
@@ -240,13 +240,13 @@ static void test_formats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_opts_forms),
-		cmocka_unit_test(test_opts_errors),
-		cmocka_unit_test(test_global_flags_anywhere),
-		cmocka_unit_test(test_table_aligns_like_kubectl),
-		cmocka_unit_test(test_json_like_kubectl),
-		cmocka_unit_test(test_json_list_stream_is_valid_json),
-		cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_opts_forms),
+	    cmocka_unit_test(test_opts_errors),
+	    cmocka_unit_test(test_global_flags_anywhere),
+	    cmocka_unit_test(test_table_aligns_like_kubectl),
+	    cmocka_unit_test(test_json_like_kubectl),
+	    cmocka_unit_test(test_json_list_stream_is_valid_json),
+	    cmocka_unit_test(test_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -58,10 +58,10 @@ static void test_quantity_parse(void **state)
 		const char *in;
 		int64_t bytes;
 	} ok[] = {
-		{ "10Gi", 10LL << 30 }, { "1Ki", 1024 },       { "500M", 500000000 }, { "1.5Gi", 3LL << 29 },
-		{ "1e3", 1000 },        { "1E3", 1000 },       { "+5", 5 },           { "0", 0 },
-		{ "100m", 1 },          { "1500m", 2 },        { "0.5", 1 },          { "8Ei", 0 },
-		{ "1k", 1000 },         { "2.5k", 2500 },      { ".5Ki", 512 },       { "7Ei", 7LL << 60 },
+	    {"10Gi", 10LL << 30}, {"1Ki", 1024},  {"500M", 500000000}, {"1.5Gi", 3LL << 29},
+	    {"1e3", 1000},	  {"1E3", 1000},  {"+5", 5},	       {"0", 0},
+	    {"100m", 1},	  {"1500m", 2},	  {"0.5", 1},	       {"8Ei", 0},
+	    {"1k", 1000},	  {"2.5k", 2500}, {".5Ki", 512},       {"7Ei", 7LL << 60},
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		int64_t b = -1;
@@ -73,7 +73,7 @@ static void test_quantity_parse(void **state)
 		assert_true(good);
 		assert_int_equal(b, ok[i].bytes);
 	}
-	static const char *const bad[] = { "", "Gi", "10GB", "-1Gi", "1..2", "1e", "abc", "10 Gi", "1e99" };
+	static const char *const bad[] = {"", "Gi", "10GB", "-1Gi", "1..2", "1e", "abc", "10 Gi", "1e99"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t b;
 		assert_false(quantity_parse(bad[i], &b));
@@ -108,15 +108,15 @@ static void test_duration_parse(void **state)
 		const char *in;
 		int64_t ms;
 	} ok[] = {
-		{ "30s", 30000 }, { "5m", 300000 }, { "1h30m", 5400000 }, { "300ms", 300 },
-		{ "7d", 604800000 }, { "30", 30000 }, { "0", 0 }, { "1.5s", 1500 },
+	    {"30s", 30000},    {"5m", 300000}, {"1h30m", 5400000}, {"300ms", 300},
+	    {"7d", 604800000}, {"30", 30000},  {"0", 0},	   {"1.5s", 1500},
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
 		int64_t ms = -1;
 		assert_true(duration_parse(ok[i].in, &ms));
 		assert_int_equal(ms, ok[i].ms);
 	}
-	static const char *const bad[] = { "", "5x", "m", "-5s", "1h-2m", "s5" };
+	static const char *const bad[] = {"", "5x", "m", "-5s", "1h-2m", "s5"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		int64_t ms;
 		assert_false(duration_parse(bad[i], &ms));
@@ -130,10 +130,22 @@ static void test_duration_human_matches_kubectl(void **state)
 		int64_t s;
 		const char *out;
 	} cases[] = {
-		{ 0, "0s" },          { 45, "45s" },     { 119, "119s" },      { 120, "2m" },        { 125, "2m5s" },
-		{ 600, "10m" },       { 3 * 3600, "3h" }, { 3 * 3600 + 60, "3h1m" }, { 9 * 3600, "9h" },
-		{ 47 * 3600, "47h" }, { 50 * 3600, "2d2h" }, { 9 * 86400, "9d" }, { 800 * 86400, "2y70d" },
-		{ 10 * 365 * 86400LL, "10y" }, { -1, "0s" }, { -5, "<invalid>" },
+	    {0, "0s"},
+	    {45, "45s"},
+	    {119, "119s"},
+	    {120, "2m"},
+	    {125, "2m5s"},
+	    {600, "10m"},
+	    {3 * 3600, "3h"},
+	    {3 * 3600 + 60, "3h1m"},
+	    {9 * 3600, "9h"},
+	    {47 * 3600, "47h"},
+	    {50 * 3600, "2d2h"},
+	    {9 * 86400, "9d"},
+	    {800 * 86400, "2y70d"},
+	    {10 * 365 * 86400LL, "10y"},
+	    {-1, "0s"},
+	    {-5, "<invalid>"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *s = duration_human(cases[i].s);
@@ -189,14 +201,14 @@ static void test_json_paths(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_strbuf_grows_and_detaches),
-		cmocka_unit_test(test_strlist),
-		cmocka_unit_test(test_quantity_parse),
-		cmocka_unit_test(test_quantity_format),
-		cmocka_unit_test(test_duration_parse),
-		cmocka_unit_test(test_duration_human_matches_kubectl),
-		cmocka_unit_test(test_rfc3339),
-		cmocka_unit_test(test_json_paths),
+	    cmocka_unit_test(test_strbuf_grows_and_detaches),
+	    cmocka_unit_test(test_strlist),
+	    cmocka_unit_test(test_quantity_parse),
+	    cmocka_unit_test(test_quantity_format),
+	    cmocka_unit_test(test_duration_parse),
+	    cmocka_unit_test(test_duration_human_matches_kubectl),
+	    cmocka_unit_test(test_rfc3339),
+	    cmocka_unit_test(test_json_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
