@@ -50,10 +50,12 @@ unit-bins: $(UNIT_BIN)
 deps:
 	@tests/deps.sh
 
-# Every suite: unit tests, then the CLI suites against the emulator and against
-# a real kube-apiserver. Ends with "N passed, N failed".
+# Every suite: unit tests (plain and under valgrind), the CLI suites on the
+# emulator with the ASan+UBSan build, and on a real kube-apiserver. Ends with
+# "N passed, N failed".
 test: deps
 	@$(MAKE) -s all unit-bins
+	@$(MAKE) -s SANITIZE=1 all
 	@tests/run.sh all
 
 test-unit: all unit-bins
@@ -67,6 +69,8 @@ test-asan:
 	@VOLSNAP_BUILD=build-asan tests/run.sh unit emulator
 test-valgrind: all unit-bins
 	@VOLSNAP_VALGRIND=1 tests/run.sh unit emulator
+test-lint:
+	@tests/lint.sh
 
 demo: deps
 	@$(MAKE) -s all

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the test suites and ends with one line "N passed, N failed[, N skipped]".
-#   tests/run.sh all                 unit + CLI on the emulator + CLI on a real kube-apiserver
-#   tests/run.sh unit emulator       any subset, in that order
-# VOLSNAP_BUILD=build-asan uses the sanitizer build; VOLSNAP_VALGRIND=1 runs
-# every binary under valgrind. Sanitizer and valgrind findings count as failures.
+#   tests/run.sh all        unit tests (plain and under valgrind), the CLI suites on
+#                           the emulator with the ASan+UBSan build, and the CLI suites
+#                           on a real kube-apiserver with the plain build
+#   tests/run.sh unit emulator real unit-valgrind emulator-asan   any subset, in order
+# VOLSNAP_BUILD=build-asan uses the sanitizer build throughout; VOLSNAP_VALGRIND=1
+# runs every binary under valgrind. Sanitizer and valgrind findings count as failures.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -13,7 +15,7 @@ BIN="$ROOT/kubectl-volsnap"
 [ "$BUILD" = build ] || BIN="$ROOT/$BUILD/kubectl-volsnap"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(unit emulator real)
+[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(unit unit-valgrind emulator-asan real)
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -32,16 +34,21 @@ trap cleanup EXIT
 # PATH for the CLI suites: a folder whose kubectl-volsnap is the binary under
 # test (under valgrind when asked), so `kubectl volsnap` finds it.
 PLUGIN_DIR="$WORK/bin"
-mkdir -p "$PLUGIN_DIR"
-if [ "${VOLSNAP_VALGRIND:-0}" = 1 ]; then
-	cat >"$PLUGIN_DIR/kubectl-volsnap" <<SH
+use_binary() {
+	local bin=$1
+	mkdir -p "$PLUGIN_DIR"
+	rm -f "$PLUGIN_DIR/kubectl-volsnap"
+	if [ "${VOLSNAP_VALGRIND:-0}" = 1 ]; then
+		cat >"$PLUGIN_DIR/kubectl-volsnap" <<SH
 #!/bin/sh
-exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file=$FINDINGS/valgrind.%p "$BIN" "\$@"
+exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file=$FINDINGS/valgrind.%p "$bin" "\$@"
 SH
-	chmod +x "$PLUGIN_DIR/kubectl-volsnap"
-else
-	ln -sf "$BIN" "$PLUGIN_DIR/kubectl-volsnap"
-fi
+		chmod +x "$PLUGIN_DIR/kubectl-volsnap"
+	else
+		ln -sf "$bin" "$PLUGIN_DIR/kubectl-volsnap"
+	fi
+}
+use_binary "$BIN"
 
 # Counts TAP lines ("ok", "not ok", "# skip") of one suite's output.
 count_tap() {
@@ -77,7 +84,7 @@ check_findings() {
 }
 
 run_unit() {
-	echo "== unit tests"
+	[ "${VOLSNAP_VALGRIND:-0}" = 1 ] && echo "== unit tests under valgrind" || echo "== unit tests"
 	local t out="$WORK/unit.tap"
 	: >"$out"
 	for t in "$BUILD"/tests/unit/test_*; do
@@ -132,7 +139,13 @@ run_cli() {
 for s in "${suites[@]}"; do
 	case "$s" in
 	unit) run_unit ;;
+	unit-valgrind) VOLSNAP_VALGRIND=1 run_unit ;;
 	emulator) run_cli apiserver tests/cli/common tests/cli/emulator ;;
+	emulator-asan)
+		use_binary "$ROOT/build-asan/kubectl-volsnap"
+		run_cli apiserver tests/cli/common tests/cli/emulator
+		use_binary "$BIN"
+		;;
 	real)
 		echo "== building (once per machine) a real kube-apiserver"
 		if ! "$ROOT/tests/realserver/build.sh"; then
@@ -144,7 +157,7 @@ for s in "${suites[@]}"; do
 		run_cli realserver tests/cli/common
 		;;
 	*)
-		echo "unknown suite: $s (use unit, emulator, real or all)" >&2
+		echo "unknown suite: $s (use unit, unit-valgrind, emulator, emulator-asan, real or all)" >&2
 		exit 2
 		;;
 	esac
