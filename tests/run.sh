@@ -15,7 +15,7 @@ BIN="$ROOT/kubectl-volsnap"
 [ "$BUILD" = build ] || BIN="$ROOT/$BUILD/kubectl-volsnap"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(unit unit-valgrind emulator-asan real)
+[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(lint unit unit-valgrind emulator-asan real)
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -138,6 +138,16 @@ run_cli() {
 
 for s in "${suites[@]}"; do
 	case "$s" in
+	lint)
+		echo "== clang-format and cppcheck"
+		if "$ROOT/tests/lint.sh" >"$WORK/lint.log" 2>&1; then
+			passed=$((passed + 1))
+		else
+			head -n 60 "$WORK/lint.log"
+			failed=$((failed + 1))
+			failures+=("lint: clang-format or cppcheck findings (make format; tests/lint.sh)")
+		fi
+		;;
 	unit) run_unit ;;
 	unit-valgrind) VOLSNAP_VALGRIND=1 run_unit ;;
 	emulator) run_cli apiserver tests/cli/common tests/cli/emulator ;;
