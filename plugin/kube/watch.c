@@ -111,14 +111,25 @@ static int relist(struct watch *w, struct kube_error *err)
 	return 0;
 }
 
+/* How long each stream may last before the server ends it (and we resume).
+ * VOLSNAP_WATCH_TIMEOUT_SECONDS shortens it: the test suites use it to make a
+ * real kube-apiserver close streams often, so resuming is exercised. */
+static long stream_limit_s(void)
+{
+	const char *env = getenv("VOLSNAP_WATCH_TIMEOUT_SECONDS");
+	long v = env ? strtol(env, NULL, 10) : 0;
+	return v > 0 && v < WATCH_SERVER_TIMEOUT_S ? v : WATCH_SERVER_TIMEOUT_S;
+}
+
 static long server_timeout_s(int64_t deadline_ms)
 {
+	long limit = stream_limit_s();
 	if (!deadline_ms)
-		return WATCH_SERVER_TIMEOUT_S;
+		return limit;
 	int64_t left = (deadline_ms - http_now_ms() + 999) / 1000;
 	if (left < 1)
 		return 1;
-	return left < WATCH_SERVER_TIMEOUT_S ? (long)left : WATCH_SERVER_TIMEOUT_S;
+	return left < limit ? (long)left : limit;
 }
 
 static char *watch_url(const struct watch *w, long timeout_s)

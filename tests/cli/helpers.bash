@@ -62,21 +62,26 @@ spec:
   csi: {driver: $driver, volumeHandle: vol-$NS-$name}
 YAML
 	fi
-	make_pending_pvc "$name" "$size" "$class"
+	create_pvc "$name" "$size" "$class" "{}"
 	wait_for 60 pvc_phase_is "$name" Bound
 }
 
-# A PVC that nothing binds (the source document's unbound-PVC trap).
+# A PVC that nothing binds (the source document's unbound-PVC trap). The
+# annotation keeps the emulator's binder away; the real bed has no provisioner.
 make_pending_pvc() {
-	local name=$1 size=${2:-1Gi} class=${3:-csi-hostpath-sc}
+	create_pvc "$1" "${2:-1Gi}" "${3:-csi-hostpath-sc}" '{volsnap.test/stay-pending: "true"}'
+}
+
+# create_pvc NAME SIZE CLASS ANNOTATIONS (a YAML flow map)
+create_pvc() {
 	kc_create <<YAML
 apiVersion: v1
 kind: PersistentVolumeClaim
-metadata: {name: $name, namespace: $NS}
+metadata: {name: $1, namespace: $NS, annotations: $4}
 spec:
   accessModes: [ReadWriteOnce]
-  storageClassName: $class
-  resources: {requests: {storage: $size}}
+  storageClassName: $3
+  resources: {requests: {storage: $2}}
 YAML
 }
 

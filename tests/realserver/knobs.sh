@@ -31,7 +31,7 @@ deletionPolicy: Delete
 ---
 apiVersion: snapshot.storage.k8s.io/v1
 kind: VolumeSnapshotClass
-metadata: {name: never-class, annotations: {volsnap.test/snapshot-never-ready: "true"}}
+metadata: {name: never-class, annotations: {volsnap.test/never-ready: "true"}}
 driver: $DRIVER
 deletionPolicy: Delete
 ---

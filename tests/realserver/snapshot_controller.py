@@ -33,7 +33,7 @@ ANN_BEING_DELETED = "snapshot.storage.kubernetes.io/volumesnapshot-being-deleted
 ANN_PROVISIONED_BY = "pv.kubernetes.io/provisioned-by"
 # Test knobs (see README.md)
 K_ERROR = "volsnap.test/snapshot-error"
-K_NEVER_READY = "volsnap.test/snapshot-never-ready"
+K_NEVER_READY = "volsnap.test/never-ready"
 K_DELAY = "volsnap.test/snapshot-delay-ms"
 K_RESTORE_SIZE = "volsnap.test/restore-size"
 K_PROVISION_ERROR = "volsnap.test/provision-error"

@@ -32,7 +32,7 @@ YAML
 
 # never_ready PVC: snapshots of it never become ready (each bed's knob).
 never_ready() {
-	kc annotate pvc "$1" -n "$NS" volsnap.test/snapshot-never-ready=true volsnap.test/never-ready=true >/dev/null
+	kc annotate pvc "$1" -n "$NS" volsnap.test/never-ready=true >/dev/null
 }
 
 no_snapshots() {
