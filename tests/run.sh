@@ -147,7 +147,7 @@ run_cli() {
 	# between, so no file depends on what an earlier one left behind.
 	for file in $(find "${dirs[@]}" -name '*.bats' | sort); do
 		PATH="$PLUGIN_DIR:$PATH" bats --tap "$file" >"$WORK/one.tap" 2>&1
-		sed "s|^\(not ok\|ok\) \([0-9]*\) |\1 \2 ${file#tests/cli/}: |" "$WORK/one.tap" >>"$out"
+		sed "s#^\(not ok\|ok\) \([0-9]*\) #\1 \2 ${file#tests/cli/}: #" "$WORK/one.tap" >>"$out"
 		restore_cluster_scoped
 	done
 	grep -vE '^(ok |1\.\.)' "$out" | head -n 300

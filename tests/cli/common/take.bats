@@ -211,7 +211,7 @@ metadata: {name: intree-$NS}
 provisioner: kubernetes.io/aws-ebs
 YAML
 	CLEANUP+=("pv/pv-$NS-$1" "storageclass/intree-$NS")
-	make_pending_pvc "$1" 1Gi "intree-$NS"
+	create_pvc "$1" 1Gi "intree-$NS" "{}"
 	wait_for 60 pvc_phase_is "$1" Bound
 }
 
