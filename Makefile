@@ -58,16 +58,20 @@ test: deps
 	@$(MAKE) -s SANITIZE=1 all
 	@tests/run.sh all
 
-test-unit: all unit-bins
+test-unit:
+	@$(MAKE) -s all unit-bins
 	@tests/run.sh unit
-test-emulator: all
+test-emulator:
+	@$(MAKE) -s all
 	@tests/run.sh emulator
-test-real: all
+test-real:
+	@$(MAKE) -s all
 	@tests/run.sh real
 test-asan:
 	@$(MAKE) -s SANITIZE=1 all unit-bins
 	@VOLSNAP_BUILD=build-asan tests/run.sh unit emulator
-test-valgrind: all unit-bins
+test-valgrind:
+	@$(MAKE) -s all unit-bins
 	@VOLSNAP_VALGRIND=1 tests/run.sh unit emulator
 test-lint:
 	@tests/lint.sh
