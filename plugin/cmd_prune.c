@@ -133,6 +133,33 @@ static void delete_item(struct prune_run *r, const struct prune_item *it)
 	free(path);
 }
 
+/* The last look before deleting: a PVC created since the plan was made (while
+ * the user read it and confirmed) may restore from a snapshot about to go. The
+ * PVCs of the scope are listed again (one list: the namespace, or all with -A)
+ * and such snapshots are dropped from the deletions. If that list fails,
+ * nothing is deleted: never prune on incomplete knowledge. */
+static int recheck(struct prune_run *r)
+{
+	struct kube_error err = {0};
+	struct kube_list_opts lo = {.limit = r->chunk};
+	json_object *pvcs = NULL;
+	char *path = kube_path(&KUBE_PVCS, r->ns, NULL, NULL);
+	int rc = EXIT_OK;
+
+	if (kube_list_all(r->client, path, &lo, &pvcs, &err) < 0) {
+		rc = cmd_fail_kube(r->ctx, &err, "listing PVCs again before deleting (nothing deleted)");
+	} else if (prune_plan_recheck(&r->plan, pvcs)) {
+		for (size_t i = 0; i < r->plan.n; i++) {
+			const struct prune_item *it = &r->plan.items[i];
+			if (it->rechecked)
+				fprintf(stderr, "skipped %s/%s: %s\n", it->namespace, it->name, it->reason);
+		}
+	}
+	json_object_put(pvcs);
+	free(path);
+	return rc;
+}
+
 static int execute(struct prune_run *r, bool dry_run, bool yes)
 {
 	const struct prune_plan *p = &r->plan;
@@ -150,6 +177,9 @@ static int execute(struct prune_run *r, bool dry_run, bool yes)
 	free(q);
 	if (!ok)
 		return cmd_fail(r->ctx, EXIT_FAILED, NULL, "not confirmed: nothing deleted");
+	int rc = recheck(r);
+	if (rc != EXIT_OK)
+		return rc;
 	for (size_t i = 0; i < p->n; i++)
 		if (p->items[i].action == PRUNE_DELETE)
 			delete_item(r, &p->items[i]);
@@ -244,8 +274,9 @@ const struct command cmd_prune = {
 	    "newest ready snapshot of a PVC, a snapshot not ready yet (in progress or failed), a\n"
 	    "snapshot a PVC not yet Bound restores from, a snapshot already being deleted, or, without\n"
 	    "--include-unmanaged, a snapshot kubectl-volsnap did not make. Prints the plan first;\n"
-	    "--dry-run stops there. If any list fails, nothing is deleted. A snapshot changed since\n"
-	    "the plan was made is skipped.\n"
+	    "--dry-run stops there. If any list fails, nothing is deleted. Right before deleting, the\n"
+	    "PVCs are read again: a snapshot that became the data source of a PVC not yet Bound since\n"
+	    "the plan was made is skipped, as is one changed since then.\n"
 	    "\n"
 	    "Examples:\n"
 	    "  kubectl volsnap prune data --keep-last 7 --dry-run\n"

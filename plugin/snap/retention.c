@@ -53,7 +53,8 @@ static bool refers_to(json_object *ref, const char *pvc_ns, const char *ns, cons
 	return str_eq(jstr(ref, "name"), name) && str_eq(jstr_or(ref, "namespace", pvc_ns), ns);
 }
 
-bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name, const char **pvc_name)
+/* The first PVC not yet Bound that restores from the snapshot ns/name, or NULL. */
+static json_object *restoring_pvc(json_object *pvcs, const char *ns, const char *name)
 {
 	size_t n = json_object_is_type(pvcs, json_type_array) ? json_object_array_length(pvcs) : 0;
 	for (size_t i = 0; i < n; i++) {
@@ -65,13 +66,18 @@ bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name,
 			continue;
 		const char *pvc_ns = jstr(pvc, "metadata.namespace");
 		if (refers_to(jget(pvc, "spec.dataSource"), pvc_ns, ns, name) ||
-		    refers_to(jget(pvc, "spec.dataSourceRef"), pvc_ns, ns, name)) {
-			if (pvc_name)
-				*pvc_name = jstr(pvc, "metadata.name");
-			return true;
-		}
+		    refers_to(jget(pvc, "spec.dataSourceRef"), pvc_ns, ns, name))
+			return pvc;
 	}
-	return false;
+	return NULL;
+}
+
+bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name, const char **pvc_name)
+{
+	json_object *pvc = restoring_pvc(pvcs, ns, name);
+	if (pvc && pvc_name)
+		*pvc_name = jstr(pvc, "metadata.name");
+	return pvc != NULL;
 }
 
 static void fill_item(struct prune_item *it, json_object *snap)
@@ -213,6 +219,26 @@ void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const st
 			decide_by_age(it, rank++, now, policy, pvcs);
 	}
 	count(plan);
+}
+
+size_t prune_plan_recheck(struct prune_plan *plan, json_object *pvcs)
+{
+	size_t turned = 0;
+	for (size_t i = 0; i < plan->n; i++) {
+		struct prune_item *it = &plan->items[i];
+		json_object *pvc;
+		if (it->action != PRUNE_DELETE || !(pvc = restoring_pvc(pvcs, it->namespace, it->name)))
+			continue;
+		free(it->reason);
+		verdict(it, PRUNE_SKIP,
+			xasprintf("now the data source of pending PVC %s/%s: kept",
+				  jstr_or(pvc, "metadata.namespace", "?"), jstr_or(pvc, "metadata.name", "?")));
+		it->rechecked = true;
+		plan->n_delete--;
+		plan->n_skip++;
+		turned++;
+	}
+	return turned;
 }
 
 void prune_plan_clear(struct prune_plan *plan)

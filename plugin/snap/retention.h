@@ -34,7 +34,8 @@ struct prune_item {
 	int64_t created_at;  /* the same in unix seconds, when has_created_at */
 	bool has_created_at;
 	enum prune_action action;
-	char *reason; /* one lowercase phrase, owned */
+	char *reason;	/* one lowercase phrase, owned */
+	bool rechecked; /* turned from DELETE to SKIP by prune_plan_recheck */
 };
 
 /* Items ordered by namespace, PVC, then newest first: the order the plan is
@@ -60,5 +61,12 @@ const char *prune_action_name(enum prune_action a);
  * snapshot ns/name (spec.dataSource or spec.dataSourceRef): deleting the
  * snapshot would break that restore. *pvc_name (borrowed) names it. */
 bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name, const char **pvc_name);
+
+/* The last look before deleting: `pvcs` is the PVCs read again after the plan
+ * was made (and confirmed). Every DELETE item that is now the data source of a
+ * PVC not yet Bound (snapshot_restoring_pvc) becomes SKIP, rechecked, with the
+ * reason "now the data source of pending PVC ns/name: kept"; the counts follow.
+ * Returns how many items it turned. */
+size_t prune_plan_recheck(struct prune_plan *plan, json_object *pvcs);
 
 #endif

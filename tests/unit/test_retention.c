@@ -531,6 +531,54 @@ static void test_restoring_pvc_direct(void **state)
 	assert_false(snapshot_restoring_pvc(NULL, "default", "s", NULL));
 }
 
+/* PVCs read again before deleting: a deletion whose snapshot is now the data
+ * source of a PVC not yet Bound turns SKIP; keeps, skips and Bound restores
+ * are left as they were. */
+static void test_recheck_drops_new_restore_sources(void **state)
+{
+	(void)state;
+	fx.snaps = array(managed("s1", "a", 4 * DAY, READY), managed("s2", "a", 3 * DAY, READY),
+			 managed("s3", "a", 2 * DAY, READY), managed("s4", "a", 1 * DAY, READY));
+	run();
+	expect("s1", PRUNE_DELETE, NULL);
+	expect("s2", PRUNE_DELETE, NULL);
+	expect("s3", PRUNE_DELETE, NULL);
+	json_object *cross = pvc_obj("elsewhere", "x", "Pending", "spec.dataSourceRef", "s3");
+	jset(cross, "spec.dataSourceRef.namespace", json_object_new_string("default"));
+	json_object *later = array(pvc_obj("default", "restore", "Pending", "spec.dataSource", "s1"),
+				   pvc_obj("default", "done", "Bound", "spec.dataSource", "s2"), cross,
+				   pvc_obj("default", "newest", NULL, "spec.dataSource", "s4"));
+	assert_int_equal(prune_plan_recheck(&fx.plan, later), 2);
+	expect("s1", PRUNE_SKIP, "now the data source of pending PVC default/restore: kept");
+	assert_true(find("s1")->rechecked);
+	expect("s3", PRUNE_SKIP, "now the data source of pending PVC elsewhere/x: kept");
+	expect("s2", PRUNE_DELETE, NULL);
+	assert_false(find("s2")->rechecked);
+	expect("s4", PRUNE_KEEP, "newest ready");
+	assert_false(find("s4")->rechecked);
+	assert_int_equal(fx.plan.n_delete, 1);
+	assert_int_equal(fx.plan.n_skip, 2);
+	assert_int_equal(fx.plan.n_keep, 1);
+	/* Nothing new the second time. */
+	assert_int_equal(prune_plan_recheck(&fx.plan, later), 0);
+	json_object_put(later);
+}
+
+static void test_recheck_without_pvcs_changes_nothing(void **state)
+{
+	(void)state;
+	fx.snaps = array(managed("old", "a", 2 * DAY, READY), managed("new", "a", 1 * DAY, READY));
+	run();
+	json_object *none = json_object_new_array();
+	assert_int_equal(prune_plan_recheck(&fx.plan, none), 0);
+	assert_int_equal(prune_plan_recheck(&fx.plan, NULL), 0);
+	json_object_put(none);
+	expect("old", PRUNE_DELETE, NULL);
+	assert_int_equal(fx.plan.n_delete, 1);
+	struct prune_plan empty = {0};
+	assert_int_equal(prune_plan_recheck(&empty, NULL), 0);
+}
+
 static void test_action_names(void **state)
 {
 	(void)state;
@@ -570,6 +618,8 @@ int main(void)
 	    T(test_pre_provisioned_kept),
 	    T(test_item_fields),
 	    T(test_restoring_pvc_direct),
+	    T(test_recheck_drops_new_restore_sources),
+	    T(test_recheck_without_pvcs_changes_nothing),
 	    T(test_action_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # prune where only the emulator can stage it: snapshots days old, ties, ones
 # being deleted, failing reads (nothing may be deleted then), a snapshot
-# changed between plan and deletion, and a deletion that fails.
+# changed between plan and deletion, a restore started between plan and
+# deletion, and a deletion that fails.
 
 bats_require_minimum_version 1.5.0
 load ../helpers
@@ -114,6 +115,82 @@ plan_row() {
 	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 1 deleted, 1 kept, 1 skipped, 0 failed." ]
 	snapshot_alive s2
 	snapshot_gone s1
+}
+
+# api PATH [CURL ARGS...]: one request as the admin. curl rather than kubectl:
+# the tests below must land well inside a latency window.
+api() {
+	local path=$1
+	shift
+	curl -sSf --cacert "$VOLSNAP_STATE/ca.crt" -H "Authorization: Bearer $(cat "$VOLSNAP_STATE/admin.token")" \
+		"$@" "$(cat "$VOLSNAP_STATE/server")$path"
+}
+
+# prune_in_background ARGS...: runs prune with ARGS, output in $BATS_TEST_TMPDIR/{out,err};
+# returns once the plan is printed (prune is then past its first PVC list). Sets PRUNE_PID.
+prune_in_background() {
+	volsnap prune "$@" >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	PRUNE_PID=$!
+	wait_for 20 grep -q DELETE "$BATS_TEST_TMPDIR/out"
+}
+
+# prune_finished: waits for it; sets rc, output, stderr.
+prune_finished() {
+	rc=0
+	wait "$PRUNE_PID" || rc=$?
+	output=$(cat "$BATS_TEST_TMPDIR/out")
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
+@test "a PVC that starts restoring from a snapshot after the plan was made keeps it" {
+	seed_snaps s1:data:$((3 * DAY)) s2:data:$((2 * DAY)) s3:data:$DAY
+	# Every PVC list waits 3 s at the server before it reads the store: the
+	# plan is made from the first, and the restoring PVC is created while
+	# the list made right before deleting waits, after the plan was printed.
+	emulator_ctl faults "{\"method\": \"GET\", \"path\": \"/api/v1/namespaces/$NS/persistentvolumeclaims\",
+		\"latency_ms\": 3000}" >/dev/null
+	prune_in_background -n "$NS" --keep-last 1 --yes
+	api "/api/v1/namespaces/$NS/persistentvolumeclaims" -X POST -H 'Content-Type: application/json' -d '{
+		"apiVersion": "v1", "kind": "PersistentVolumeClaim", "metadata": {"name": "restore"},
+		"spec": {"accessModes": ["ReadWriteOnce"], "storageClassName": "volsnap-test-no-such-class",
+			"resources": {"requests": {"storage": "1Gi"}},
+			"dataSource": {"apiGroup": "snapshot.storage.k8s.io", "kind": "VolumeSnapshot", "name": "s1"}}}' \
+		>/dev/null
+	prune_finished
+	[ "$rc" -eq 0 ]
+	# The plan as printed still said DELETE: the PVC did not exist then.
+	plan_row s1 DELETE "older than the 1 newest ready"
+	[[ "$stderr" == *"skipped $NS/s1: now the data source of pending PVC $NS/restore: kept"* ]]
+	[[ "$output" == *'volumesnapshot.snapshot.storage.k8s.io "s2" deleted'* ]]
+	[[ "$output" != *'"s1" deleted'* ]]
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 1 deleted, 1 kept, 1 skipped, 0 failed." ]
+	[ "$(requests_matching GET "/namespaces/$NS/persistentvolumeclaims")" -eq 2 ]
+	[ "$(requests_matching DELETE "/namespaces/$NS/volumesnapshots/s1")" -eq 0 ]
+	snapshot_alive s1
+	snapshot_gone s2
+	snapshot_alive s3
+}
+
+@test "failing to read the PVCs again before deleting means nothing is deleted" {
+	seed_snaps s1:data:$((3 * DAY)) s2:data:$((2 * DAY)) s3:data:$DAY
+	# alice may prune in $NS through a RoleBinding, revoked while the list
+	# made right before deleting waits (the server authorizes after the latency).
+	kc create role pruner -n "$NS" --verb=list,delete --resource=volumesnapshots.snapshot.storage.k8s.io \
+		--verb=list --resource=persistentvolumeclaims >/dev/null
+	kc create rolebinding pruner -n "$NS" --role=pruner --user=alice >/dev/null
+	emulator_ctl faults "{\"method\": \"GET\", \"path\": \"/api/v1/namespaces/$NS/persistentvolumeclaims\",
+		\"latency_ms\": 3000}" >/dev/null
+	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" prune_in_background -n "$NS" --keep-last 1 --yes
+	api "/apis/rbac.authorization.k8s.io/v1/namespaces/$NS/rolebindings/pruner" -X DELETE >/dev/null
+	prune_finished
+	[ "$rc" -eq 1 ]
+	[ "$(printf '%s\n' "$stderr" | grep -c '^error: ')" -eq 1 ]
+	[[ "$stderr" == *"error: listing PVCs again before deleting (nothing deleted): "*forbidden* ]]
+	[[ "$output" != *"deleted"* ]]
+	[ "$(requests_matching GET "/namespaces/$NS/persistentvolumeclaims")" -eq 2 ]
+	[ "$(requests_matching DELETE "/namespaces/$NS/volumesnapshots/")" -eq 0 ]
+	snapshot_alive s1
+	snapshot_alive s2
 }
 
 @test "a failed deletion is reported, the others still go, exit 1" {
