@@ -9,6 +9,9 @@ REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export KUBECONFIG="$VOLSNAP_STATE/admin.kubeconfig"
 export NO_COLOR=1
 
+# Debian's python3, whose PyYAML `make deps` installs, whatever else is on PATH.
+python3() { /usr/bin/python3 "$@"; }
+
 # kubectl as the admin, for seeding and asserting.
 kc() { kubectl --kubeconfig "$VOLSNAP_STATE/admin.kubeconfig" "$@"; }
 
