@@ -15,27 +15,11 @@
 #include "util/json.h"
 #include "util/strlist.h"
 
-#define JSON_CT "Content-Type: application/json\r\n"
 #define VS "/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots"
 #define PAGE(items, cont)                                                                                              \
 	"{\"kind\":\"VolumeSnapshotList\",\"metadata\":{\"resourceVersion\":\"4711\",\"continue\":\"" cont             \
 	"\"},\"items\":[" items "]}"
 #define ITEM(name) "{\"metadata\":{\"name\":\"" name "\"}}"
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	fixture_start(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_stop(*state);
-	free(*state);
-	return 0;
-}
 
 static void add_json(struct fixture *f, const char *match, int status, const char *body)
 {
@@ -317,14 +301,14 @@ static void test_can_i(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_list_each_pages, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_list_error_on_page_two, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_list_callbacks_stop_and_abort, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_list_all_and_not_installed, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_delete_options, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_call_many_in_parallel, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_can_i, setup, teardown),
+	    FIXTURE_TEST(test_list_each_pages),
+	    FIXTURE_TEST(test_list_error_on_page_two),
+	    FIXTURE_TEST(test_list_callbacks_stop_and_abort),
+	    FIXTURE_TEST(test_list_all_and_not_installed),
+	    FIXTURE_TEST(test_delete_options),
+	    FIXTURE_TEST(test_call_many_in_parallel),
+	    FIXTURE_TEST(test_discovery),
+	    FIXTURE_TEST(test_can_i),
 	};
 	int rc;
 

@@ -17,23 +17,7 @@
 #include "util/json.h"
 #include "util/xalloc.h"
 
-#define JSON_CT "Content-Type: application/json\r\n"
 #define VERSION_BODY "{\"major\":\"1\",\"minor\":\"31+\",\"gitVersion\":\"v1.31.4-gke.1\",\"platform\":\"linux/amd64\"}"
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	fixture_start(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_stop(*state);
-	free(*state);
-	return 0;
-}
 
 static bool has_header(const struct ts_request *r, const char *line)
 {
@@ -368,20 +352,20 @@ static void test_exec_refreshed_after_401(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_get_sends_headers_and_logs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_429_retry_after_is_honoured, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_429_gives_up_after_max_retries, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_503_without_retry_after_not_retried_for_post, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_503_with_retry_after_retried_for_post, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_reset_retried_for_get_not_for_post, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_connection_refused, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_request_timeout, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_secrets_never_logged, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_patch_content_types, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_token_file_reread, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_keep_alive, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_exec_refreshed_after_401, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tls_server_name_connects_to_server, setup, teardown),
+	    FIXTURE_TEST(test_get_sends_headers_and_logs),
+	    FIXTURE_TEST(test_429_retry_after_is_honoured),
+	    FIXTURE_TEST(test_429_gives_up_after_max_retries),
+	    FIXTURE_TEST(test_503_without_retry_after_not_retried_for_post),
+	    FIXTURE_TEST(test_503_with_retry_after_retried_for_post),
+	    FIXTURE_TEST(test_reset_retried_for_get_not_for_post),
+	    FIXTURE_TEST(test_connection_refused),
+	    FIXTURE_TEST(test_request_timeout),
+	    FIXTURE_TEST(test_secrets_never_logged),
+	    FIXTURE_TEST(test_patch_content_types),
+	    FIXTURE_TEST(test_token_file_reread),
+	    FIXTURE_TEST(test_keep_alive),
+	    FIXTURE_TEST(test_exec_refreshed_after_401),
+	    FIXTURE_TEST(test_tls_server_name_connects_to_server),
 	};
 	int rc;
 

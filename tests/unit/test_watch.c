@@ -17,7 +17,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define JSON_CT "Content-Type: application/json\r\n"
 #define VS "/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots"
 #define OBJ(name, rv)                                                                                                  \
 	"{\"kind\":\"VolumeSnapshot\",\"metadata\":{\"name\":\"" name "\",\"resourceVersion\":\"" rv "\"}}"
@@ -45,21 +44,6 @@ static int on_tick(void *ud)
 	struct seen *s = ud;
 	s->ticks++;
 	return s->tick_stop_after && s->ticks >= s->tick_stop_after ? 1 : 0;
-}
-
-static int setup(void **state)
-{
-	struct fixture *f = calloc(1, sizeof *f);
-	fixture_start(f);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	fixture_stop(*state);
-	free(*state);
-	return 0;
 }
 
 static void test_list_watch_split_merged_bookmark_resume(void **state)
@@ -246,12 +230,12 @@ static void test_request_from_event_handler(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_list_watch_split_merged_bookmark_resume, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_410_relists, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_error_event_and_http_error, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_deadline_and_ticks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_tick_stops, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_request_from_event_handler, setup, teardown),
+	    FIXTURE_TEST(test_list_watch_split_merged_bookmark_resume),
+	    FIXTURE_TEST(test_410_relists),
+	    FIXTURE_TEST(test_error_event_and_http_error),
+	    FIXTURE_TEST(test_deadline_and_ticks),
+	    FIXTURE_TEST(test_tick_stops),
+	    FIXTURE_TEST(test_request_from_event_handler),
 	};
 	int rc;
 

@@ -46,3 +46,18 @@ void fixture_stop(struct fixture *f)
 	free(f->cfg.token);
 	memset(f, 0, sizeof *f);
 }
+
+int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	fixture_start(f);
+	*state = f;
+	return 0;
+}
+
+int fixture_teardown(void **state)
+{
+	fixture_stop(*state);
+	free(*state);
+	return 0;
+}

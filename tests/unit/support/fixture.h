@@ -26,4 +26,11 @@ struct kube_client *fixture_client(struct fixture *f);
 const char *fixture_log(struct fixture *f);
 void fixture_stop(struct fixture *f);
 
+#define JSON_CT "Content-Type: application/json\r\n"
+
+/* cmocka set-up and tear-down: a started fixture in *state. */
+int fixture_setup(void **state);
+int fixture_teardown(void **state);
+#define FIXTURE_TEST(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
 #endif
