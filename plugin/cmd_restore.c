@@ -72,29 +72,13 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 	return EXIT_OK;
 }
 
-/* GET path (freed here) into *obj; *obj NULL and no error when absent, or when
- * hidden by RBAC and allow_forbidden (then *forbidden, if given, is set). */
+/* cmd_get_optional for a path made by kube_path, which it frees. */
 static int read_obj(struct cmd_ctx *ctx, struct kube_client *c, char *path, bool allow_forbidden, json_object **obj,
 		    const char *what, bool *forbidden)
 {
-	struct kube_error err = {0};
-	int rc = kube_get(c, path, obj, &err);
+	int rc = cmd_get_optional(ctx, c, path, what, allow_forbidden, obj, forbidden);
 	free(path);
-	if (forbidden)
-		*forbidden = false;
-	if (rc == 0)
-		return EXIT_OK;
-	*obj = NULL;
-	bool denied = kube_error_is_forbidden(&err);
-	if (kube_error_is_not_found(&err) || (allow_forbidden && denied)) {
-		if (denied)
-			fprintf(stderr, "warning: cannot read %s (forbidden): its checks are skipped\n", what);
-		if (forbidden)
-			*forbidden = denied;
-		kube_error_clear(&err);
-		return EXIT_OK;
-	}
-	return cmd_fail_kube(ctx, &err, "reading %s", what);
+	return rc;
 }
 
 static int read_snapshot(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r)

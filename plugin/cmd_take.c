@@ -146,28 +146,6 @@ static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t
 	return rc;
 }
 
-/* Reads a cluster object; *obj NULL when absent. forbidden set (and no error)
- * when RBAC denies the read: such checks are skipped with a warning, since a
- * namespaced user may snapshot without reading cluster objects. */
-static int get_cluster_obj(struct cmd_ctx *ctx, struct kube_client *c, const struct kube_resource *r, const char *name,
-			   json_object **obj, bool *forbidden)
-{
-	struct kube_error err = {0};
-	char *path = kube_path(r, NULL, name, NULL);
-	int rc = kube_get(c, path, obj, &err);
-	free(path);
-	*forbidden = false;
-	if (rc == 0)
-		return EXIT_OK;
-	*obj = NULL;
-	if (kube_error_is_not_found(&err) || kube_error_is_forbidden(&err)) {
-		*forbidden = kube_error_is_forbidden(&err);
-		kube_error_clear(&err);
-		return EXIT_OK;
-	}
-	return cmd_fail_kube(ctx, &err, "reading %s %s", r->kind, name);
-}
-
 /* The CSI driver of the PVC's volume (*driver owned), or *driver NULL when RBAC
  * hides the volume: then the controller's own checks are all that is left. */
 static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object *pvc, char **driver)
@@ -177,13 +155,17 @@ static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object
 	bool forbidden = false;
 	char *why = NULL;
 	*driver = NULL;
-	if (*pvname && get_cluster_obj(ctx, c, &KUBE_PVS, pvname, &pv, &forbidden))
-		return EXIT_FAILED;
-	if (forbidden) {
-		fprintf(stderr, "warning: cannot read PersistentVolume %s (forbidden): the CSI checks are skipped\n",
-			pvname);
-		return EXIT_OK;
+	if (*pvname) {
+		char *path = kube_path(&KUBE_PVS, NULL, pvname, NULL);
+		char *what = xasprintf("PersistentVolume %s", pvname);
+		int rc = cmd_get_optional(ctx, c, path, what, true, &pv, &forbidden);
+		free(path);
+		free(what);
+		if (rc)
+			return rc;
 	}
+	if (forbidden)
+		return EXIT_OK;
 	const char *d = snap_source_driver(pvc, pv, &why);
 	if (d)
 		*driver = xstrdup(d);

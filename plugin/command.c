@@ -105,3 +105,23 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt)
 		return false;
 	return line[0] == 'y' || line[0] == 'Y';
 }
+
+int cmd_get_optional(struct cmd_ctx *ctx, struct kube_client *c, const char *path, const char *what,
+		     bool allow_forbidden, json_object **obj, bool *forbidden)
+{
+	struct kube_error err = {0};
+	if (forbidden)
+		*forbidden = false;
+	if (kube_get(c, path, obj, &err) == 0)
+		return EXIT_OK;
+	*obj = NULL;
+	bool denied = kube_error_is_forbidden(&err);
+	if (!kube_error_is_not_found(&err) && !(allow_forbidden && denied))
+		return cmd_fail_kube(ctx, &err, "reading %s", what);
+	if (denied)
+		fprintf(stderr, "warning: cannot read %s (forbidden): the checks that need it are skipped\n", what);
+	if (forbidden)
+		*forbidden = denied;
+	kube_error_clear(&err);
+	return EXIT_OK;
+}

@@ -85,6 +85,14 @@ int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, 
 /* For a command that already recorded its error (e.g. after cmd_client). */
 int cmd_failed(struct cmd_ctx *ctx);
 
+/* GETs path into *obj. An absent object gives *obj NULL and EXIT_OK; so does
+ * a forbidden one when allow_forbidden, with a warning on stderr that the
+ * checks needing it are skipped (a namespaced user may lack cluster-wide
+ * reads) and *forbidden (may be NULL) set. Any other failure is recorded as
+ * the command's error ("reading WHAT: ...") and gives EXIT_FAILED. */
+int cmd_get_optional(struct cmd_ctx *ctx, struct kube_client *c, const char *path, const char *what,
+		     bool allow_forbidden, json_object **obj, bool *forbidden);
+
 /* Asks "prompt [y/N]" on the terminal; false when stdin is not a terminal. */
 bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt);
 

@@ -128,3 +128,10 @@ assert_status() {
 		return 1
 	fi
 }
+
+# grant_alice_namespace VERBS RESOURCES: lets the otherwise denied user alice
+# act in $NS only (no cluster-wide reads), as a namespaced team member would.
+grant_alice_namespace() {
+	kc create role alice-ns -n "$NS" --verb="$1" --resource="$2" >/dev/null
+	kc create rolebinding alice-ns -n "$NS" --role=alice-ns --user=alice >/dev/null
+}

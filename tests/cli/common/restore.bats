@@ -153,3 +153,13 @@ YAML
 	[[ "$stderr" == error:*orbidden* ]]
 	no_pvc copy
 }
+
+@test "restore by a user limited to the namespace warns about the cluster objects it cannot read, and restores" {
+	ready_snapshot
+	grant_alice_namespace get,list,watch,create persistentvolumeclaims,volumesnapshots.snapshot.storage.k8s.io,events
+	run --separate-stderr env KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" kubectl volsnap restore s1 -n "$NS" --to copy
+	assert_status 0
+	[[ "$stderr" == *"warning: cannot read VolumeSnapshotContent "*"(forbidden): the checks that need it are skipped"* ]]
+	[ "$output" = "persistentvolumeclaim/copy created" ]
+	[ "$(kc get pvc copy -n "$NS" -o jsonpath='{.spec.dataSource.name}')" = s1 ]
+}

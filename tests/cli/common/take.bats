@@ -328,3 +328,14 @@ YAML
 	[[ "$stderr" == *orbidden* ]]
 	no_snapshots
 }
+
+@test "take by a user limited to the namespace warns about the PV it cannot read, and still snapshots" {
+	make_pvc data
+	grant_alice_namespace get,list,watch,create persistentvolumeclaims,volumesnapshots.snapshot.storage.k8s.io,events
+	run --separate-stderr env KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" kubectl volsnap take data -n "$NS" \
+		--name s1 --no-wait
+	assert_status 0
+	[[ "$stderr" == *"warning: cannot read PersistentVolume "*"(forbidden): the checks that need it are skipped"* ]]
+	[ "$output" = "volumesnapshot.snapshot.storage.k8s.io/s1 created" ]
+	kc get volumesnapshot s1 -n "$NS" >/dev/null
+}
