@@ -189,20 +189,6 @@ static int build(struct cmd_ctx *ctx, struct restore *r, json_object **pvc)
 	return rc;
 }
 
-static void print_result(struct restore *r, json_object *obj, const char *suffix)
-{
-	const char *name = jstr_or(obj, "metadata.name", r->to);
-	if (r->fmt == OUT_JSON)
-		out_json(stdout, obj);
-	else if (r->fmt == OUT_YAML)
-		out_yaml(stdout, obj);
-	else if (r->fmt == OUT_NAME)
-		printf(PVC_KIND_NAME "/%s\n", name);
-	else
-		printf(PVC_KIND_NAME "/%s created%s\n", name, suffix);
-	fflush(stdout);
-}
-
 /* The provisioner's Warning events on the PVC, which say why it stays Pending. */
 static char *pending_cause(struct kube_client *c, struct restore *r)
 {
@@ -272,7 +258,7 @@ static int after_create(struct cmd_ctx *ctx, struct kube_client *c, struct resto
 {
 	bool wait = r->wait > 0 && !r->dry_server;
 	if (r->fmt == OUT_TEXT || r->fmt == OUT_NAME || !wait)
-		print_result(r, *pvc, r->dry_server ? " (server dry run)" : "");
+		out_created(stdout, r->fmt, *pvc, PVC_KIND_NAME, r->to, r->dry_server ? " (server dry run)" : "");
 	if (!wait)
 		return EXIT_OK;
 	if (restore_binds_on_first_consumer(r->sc)) {
@@ -281,12 +267,12 @@ static int after_create(struct cmd_ctx *ctx, struct kube_client *c, struct resto
 			"(volumeBindingMode WaitForFirstConsumer), so there is nothing to wait for\n",
 			r->ns, r->to, r->class_name);
 		if (r->fmt == OUT_JSON || r->fmt == OUT_YAML)
-			print_result(r, *pvc, "");
+			out_created(stdout, r->fmt, *pvc, PVC_KIND_NAME, r->to, "");
 		return EXIT_OK;
 	}
 	int rc = wait_bound(ctx, c, r, pvc);
 	if (!rc && (r->fmt == OUT_JSON || r->fmt == OUT_YAML))
-		print_result(r, *pvc, "");
+		out_created(stdout, r->fmt, *pvc, PVC_KIND_NAME, r->to, "");
 	return rc;
 }
 
@@ -308,7 +294,7 @@ static int restore(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r
 	if (rc)
 		return rc;
 	if (r->dry_client) {
-		print_result(r, manifest, " (dry run)");
+		out_created(stdout, r->fmt, manifest, PVC_KIND_NAME, r->to, " (dry run)");
 		json_object_put(manifest);
 		return EXIT_OK;
 	}

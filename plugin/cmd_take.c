@@ -214,28 +214,6 @@ static int resolve_class(struct cmd_ctx *ctx, struct kube_client *c, struct take
 	return EXIT_OK;
 }
 
-/* ---- output --------------------------------------------------------------- */
-
-static void print_result(struct take *t, json_object *obj, const char *suffix)
-{
-	const char *name = jstr_or(obj, "metadata.name", t->snap_name);
-	switch (t->fmt) {
-	case OUT_JSON:
-		out_json(stdout, obj);
-		break;
-	case OUT_YAML:
-		out_yaml(stdout, obj);
-		break;
-	case OUT_NAME:
-		printf(SNAP_KIND_NAME "/%s\n", name);
-		break;
-	default:
-		printf(SNAP_KIND_NAME "/%s created%s\n", name, suffix);
-		break;
-	}
-	fflush(stdout);
-}
-
 /* ---- waiting -------------------------------------------------------------- */
 
 /* One line on why the snapshot is not ready, from its status and the Warning
@@ -371,7 +349,7 @@ static int take(struct cmd_ctx *ctx, struct kube_client *c, struct take *t)
 	if (rc)
 		return rc;
 	if (t->dry_client) {
-		print_result(t, manifest, " (dry run)");
+		out_created(stdout, t->fmt, manifest, SNAP_KIND_NAME, t->snap_name, " (dry run)");
 		json_object_put(manifest);
 		return EXIT_OK;
 	}
@@ -383,11 +361,12 @@ static int take(struct cmd_ctx *ctx, struct kube_client *c, struct take *t)
 	/* Name the snapshot at once so a failed wait still says what exists;
 	 * the object formats print its final state. */
 	if (t->fmt == OUT_TEXT || t->fmt == OUT_NAME || !wait)
-		print_result(t, snap, t->dry_server ? " (server dry run)" : "");
+		out_created(stdout, t->fmt, snap, SNAP_KIND_NAME, t->snap_name,
+			    t->dry_server ? " (server dry run)" : "");
 	if (wait) {
 		rc = wait_ready(ctx, c, t, &snap);
 		if (!rc && (t->fmt == OUT_JSON || t->fmt == OUT_YAML))
-			print_result(t, snap, "");
+			out_created(stdout, t->fmt, snap, SNAP_KIND_NAME, t->snap_name, "");
 	}
 	json_object_put(snap);
 	return rc;

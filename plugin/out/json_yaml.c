@@ -139,3 +139,22 @@ void out_list_end(struct out_list_stream *s)
 	}
 	free(s);
 }
+
+void out_created(FILE *f, enum out_format fmt, json_object *obj, const char *resource, const char *fallback_name,
+		 const char *suffix)
+{
+	json_object *name_obj = NULL;
+	json_object *meta = NULL;
+	const char *name = fallback_name;
+	if (json_object_object_get_ex(obj, "metadata", &meta) && json_object_object_get_ex(meta, "name", &name_obj))
+		name = json_object_get_string(name_obj);
+	if (fmt == OUT_JSON)
+		out_json(f, obj);
+	else if (fmt == OUT_YAML)
+		out_yaml(f, obj);
+	else if (fmt == OUT_NAME)
+		fprintf(f, "%s/%s\n", resource, name);
+	else
+		fprintf(f, "%s/%s created%s\n", resource, name, suffix);
+	fflush(f);
+}

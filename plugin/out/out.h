@@ -37,6 +37,13 @@ struct out_list_stream *out_list_begin(FILE *f, enum out_format fmt);
 void out_list_item(struct out_list_stream *s, json_object *item);
 void out_list_end(struct out_list_stream *s);
 
+/* What kubectl prints after creating an object: -o json|yaml the object,
+ * -o name "resource/name", else "resource/name created<suffix>" (suffix such
+ * as " (dry run)"). resource is kubectl's "volumesnapshot.snapshot.storage.k8s.io";
+ * the name comes from obj, else fallback_name. */
+void out_created(FILE *f, enum out_format fmt, json_object *obj, const char *resource, const char *fallback_name,
+		 const char *suffix);
+
 /* kubectl's AGE column from a creationTimestamp ("<unknown>" when absent). Caller frees. */
 char *out_age(const char *rfc3339_timestamp);
 

@@ -223,6 +223,24 @@ static void test_json_list_stream_is_valid_json(void **state)
 	json_object_put(items);
 }
 
+static void test_created_like_kubectl(void **state)
+{
+	(void)state;
+	json_object *o = json_tokener_parse("{\"metadata\":{\"name\":\"s1\"}}");
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	out_created(f, OUT_TEXT, o, "volumesnapshot.snapshot.storage.k8s.io", "x", " (dry run)");
+	out_created(f, OUT_NAME, o, "persistentvolumeclaim", "x", "");
+	out_created(f, OUT_TEXT, NULL, "persistentvolumeclaim", "fallback", "");
+	fclose(f);
+	assert_string_equal(buf, "volumesnapshot.snapshot.storage.k8s.io/s1 created (dry run)\n"
+				 "persistentvolumeclaim/s1\n"
+				 "persistentvolumeclaim/fallback created\n");
+	free(buf);
+	json_object_put(o);
+}
+
 static void test_formats(void **state)
 {
 	(void)state;
