@@ -264,6 +264,7 @@ int main(void)
 	    cmocka_unit_test(test_table_aligns_like_kubectl),
 	    cmocka_unit_test(test_json_like_kubectl),
 	    cmocka_unit_test(test_json_list_stream_is_valid_json),
+	    cmocka_unit_test(test_created_like_kubectl),
 	    cmocka_unit_test(test_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
