@@ -203,17 +203,10 @@ static char *pending_cause(struct kube_client *c, struct restore *r)
 static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r, json_object **pvc)
 {
 	char *what = xasprintf("PVC %s/%s", r->ns, r->to), *why = NULL;
-	struct wait_spec w = {.resource = &KUBE_PVCS,
-			      .ns = r->ns,
-			      .name = r->to,
-			      .timeout_ms = r->timeout_ms,
-			      .check = wait_check_pvc_bound,
-			      .what = what,
-			      .progress = stderr,
-			      .tty = ctx->stderr_tty};
 	struct kube_error err = {0};
 	json_object *last = NULL;
-	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
+	enum wait_outcome out = wait_for(c, &KUBE_PVCS, r->ns, r->to, wait_check_pvc_bound, r->timeout_ms,
+					 ctx->stderr_tty, what, &last, &why, &err);
 	int rc = EXIT_OK;
 	if (out == WAIT_OK) {
 		json_object_put(*pvc);

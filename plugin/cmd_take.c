@@ -113,17 +113,10 @@ static int get_pvc(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, j
 static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **pvc)
 {
 	char *what = xasprintf("PVC %s/%s", t->ns, t->pvc), *why = NULL;
-	struct wait_spec w = {.resource = &KUBE_PVCS,
-			      .ns = t->ns,
-			      .name = t->pvc,
-			      .timeout_ms = t->timeout_ms,
-			      .check = wait_check_pvc_bound,
-			      .what = what,
-			      .progress = stderr,
-			      .tty = ctx->stderr_tty};
 	struct kube_error err = {0};
 	json_object *last = NULL;
-	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
+	enum wait_outcome out = wait_for(c, &KUBE_PVCS, t->ns, t->pvc, wait_check_pvc_bound, t->timeout_ms,
+					 ctx->stderr_tty, what, &last, &why, &err);
 	free(what);
 	int rc = EXIT_OK;
 	if (out == WAIT_OK) {
@@ -272,17 +265,10 @@ static int fail_not_ready(struct cmd_ctx *ctx, struct kube_client *c, struct tak
 static int wait_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object **snap)
 {
 	char *what = xasprintf("snapshot %s/%s", t->ns, t->snap_name), *why = NULL;
-	struct wait_spec w = {.resource = &t->api.snapshots,
-			      .ns = t->ns,
-			      .name = t->snap_name,
-			      .timeout_ms = t->timeout_ms,
-			      .check = wait_check_snapshot_ready,
-			      .what = what,
-			      .progress = stderr,
-			      .tty = ctx->stderr_tty};
 	struct kube_error err = {0};
 	json_object *last = NULL;
-	enum wait_outcome out = wait_until(c, &w, &last, &why, &err);
+	enum wait_outcome out = wait_for(c, &t->api.snapshots, t->ns, t->snap_name, wait_check_snapshot_ready,
+					 t->timeout_ms, ctx->stderr_tty, what, &last, &why, &err);
 	int rc = EXIT_OK;
 	if (out == WAIT_OK) {
 		json_object_put(*snap);

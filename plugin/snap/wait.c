@@ -129,3 +129,20 @@ json_object *wait_events(struct kube_client *c, const char *ns, const char *kind
 	free(path);
 	return items;
 }
+
+enum wait_outcome wait_for(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+			   wait_check_fn check, int64_t timeout_ms, bool tty, const char *what, json_object **last,
+			   char **why, struct kube_error *err)
+{
+	struct wait_spec w = {
+	    .resource = r,
+	    .ns = ns,
+	    .name = name,
+	    .timeout_ms = timeout_ms,
+	    .check = check,
+	    .what = what,
+	    .progress = stderr,
+	    .tty = tty,
+	};
+	return wait_until(c, &w, last, why, err);
+}

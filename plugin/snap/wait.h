@@ -42,6 +42,11 @@ enum wait_outcome {
 enum wait_outcome wait_until(struct kube_client *c, const struct wait_spec *w, json_object **last, char **why,
 			     struct kube_error *err);
 
+/* wait_until with the spec the commands use: progress on stderr when tty. */
+enum wait_outcome wait_for(struct kube_client *c, const struct kube_resource *r, const char *ns, const char *name,
+			   wait_check_fn check, int64_t timeout_ms, bool tty, const char *what, json_object **last,
+			   char **why, struct kube_error *err);
+
 /* Checks: a VolumeSnapshot readyToUse (broken on status.error, which the
  * controller does not retry for several causes), a PVC Bound (broken when
  * Lost). */
