@@ -31,6 +31,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# One valgrind command for unit tests and the plugin alike: every leak kind
+# and every error counts, reports go to FINDINGS.
+VALGRIND=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible
+	--errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 "--log-file=$FINDINGS/valgrind.%p")
+
 # PATH for the CLI suites: a folder whose kubectl-volsnap is the binary under
 # test (under valgrind when asked), so `kubectl volsnap` finds it.
 PLUGIN_DIR="$WORK/bin"
@@ -41,7 +46,7 @@ use_binary() {
 	if [ "${VOLSNAP_VALGRIND:-0}" = 1 ]; then
 		cat >"$PLUGIN_DIR/kubectl-volsnap" <<SH
 #!/bin/sh
-exec valgrind -q --leak-check=full --show-leak-kinds=definite,indirect,possible --errors-for-leak-kinds=definite,indirect,possible --error-exitcode=99 --log-file=$FINDINGS/valgrind.%p "$bin" "\$@"
+exec ${VALGRIND[*]} "$bin" "\$@"
 SH
 		chmod +x "$PLUGIN_DIR/kubectl-volsnap"
 	else
@@ -91,8 +96,7 @@ run_unit() {
 		[ -x "$t" ] || continue
 		local runner=()
 		[ "${VOLSNAP_VALGRIND:-0}" = 1 ] &&
-			runner=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect,possible
-				--error-exitcode=99 "--log-file=$FINDINGS/valgrind.%p")
+			runner=("${VALGRIND[@]}")
 		if ! CMOCKA_MESSAGE_OUTPUT=TAP "${runner[@]}" "$t" >"$WORK/one.tap" 2>&1; then
 			grep -q '^not ok' "$WORK/one.tap" || echo "not ok 1 - ${t##*/} exited with an error" >>"$WORK/one.tap"
 		fi
