@@ -139,6 +139,14 @@ static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t
 	return rc;
 }
 
+/* A refusal before anything is created; frees why. */
+static int refuse(struct cmd_ctx *ctx, char *why)
+{
+	int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
+	free(why);
+	return rc;
+}
+
 /* The CSI driver of the PVC's volume (*driver owned), or *driver NULL when RBAC
  * hides the volume: then the controller's own checks are all that is left. */
 static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object *pvc, char **driver)
@@ -146,8 +154,11 @@ static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object
 	const char *pvname = jstr_or(pvc, "spec.volumeName", "");
 	json_object *pv = NULL;
 	bool forbidden = false;
-	char *why = NULL;
+	/* Before the volume is read: RBAC may hide the volume, never the claim's phase. */
+	char *why = snap_pvc_unbound(pvc);
 	*driver = NULL;
+	if (why)
+		return refuse(ctx, why);
 	if (*pvname) {
 		char *path = kube_path(&KUBE_PVS, NULL, pvname, NULL);
 		char *what = xasprintf("PersistentVolume %s", pvname);
@@ -163,12 +174,7 @@ static int source_driver(struct cmd_ctx *ctx, struct kube_client *c, json_object
 	if (d)
 		*driver = xstrdup(d);
 	json_object_put(pv);
-	if (!d) {
-		int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
-		free(why);
-		return rc;
-	}
-	return EXIT_OK;
+	return d ? EXIT_OK : refuse(ctx, why);
 }
 
 /* ---- the class ------------------------------------------------------------ */

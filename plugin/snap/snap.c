@@ -340,17 +340,23 @@ static const char *intree_kind(json_object *pv)
 	return "unknown";
 }
 
-const char *snap_source_driver(json_object *pvc, json_object *pv, char **why)
+char *snap_pvc_unbound(json_object *pvc)
 {
 	const char *name = jstr_or(pvc, "metadata.name", "?"), *ns = jstr_or(pvc, "metadata.namespace", "?");
 	const char *phase = jstr_or(pvc, "status.phase", "Pending");
-	*why = NULL;
-	if (strcmp(phase, "Bound")) {
-		*why = xasprintf("PVC %s/%s is %s, not Bound: a snapshot of an unbound PVC fails and the snapshot "
-				 "controller never retries it; wait until it is Bound (or pass --wait-bound)",
-				 ns, name, phase);
+	if (!strcmp(phase, "Bound"))
 		return NULL;
-	}
+	return xasprintf("PVC %s/%s is %s, not Bound: a snapshot of an unbound PVC fails and the snapshot "
+			 "controller never retries it; wait until it is Bound (or pass --wait-bound)",
+			 ns, name, phase);
+}
+
+const char *snap_source_driver(json_object *pvc, json_object *pv, char **why)
+{
+	const char *name = jstr_or(pvc, "metadata.name", "?"), *ns = jstr_or(pvc, "metadata.namespace", "?");
+	*why = snap_pvc_unbound(pvc);
+	if (*why)
+		return NULL;
 	const char *pvname = jstr_or(pvc, "spec.volumeName", "");
 	if (!pv) {
 		*why = xasprintf("PVC %s/%s is Bound but its volume \"%s\" was not found", ns, name, pvname);

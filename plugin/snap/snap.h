@@ -59,6 +59,11 @@ bool snap_valid_label_value(const char *s);
  * *why says what is wrong (caller frees). */
 bool snap_parse_label(const char *kv, char **key, char **value, char **why);
 
+/* Why a PVC cannot be snapshotted because it is not Bound (caller frees), or
+ * NULL when it is Bound. Needs only the PVC: RBAC that hides its volume does
+ * not hide this. */
+char *snap_pvc_unbound(json_object *pvc);
+
 /* The CSI driver of a PVC's volume, checking what the snapshot controller needs
  * and would otherwise fail on without retrying: the PVC is Bound, pv is its
  * volume and has a CSI source. Returns the driver (borrowed from pv), or NULL

@@ -88,6 +88,33 @@ spec:
 YAML
 }
 
+# "Nothing was created/deleted" checks. Each read must itself succeed: a read
+# that fails for any other reason (server down, 403, an injected fault) fails
+# the check instead of passing for "absent".
+
+# absent KIND NAME: NAME does not exist in $NS (the server said NotFound).
+# Returns 1 when it exists, 2 (with the error on stderr) when the read failed.
+absent() {
+	local out
+	out=$(kc get "$1" "$2" -n "$NS" -o name 2>&1) && return 1
+	case "$out" in "Error from server (NotFound): "*) return 0 ;; esac
+	echo "absent $1 $2: the read itself failed: $out" >&2
+	return 2
+}
+
+# no_snapshots: a successful list of $NS's VolumeSnapshots is empty.
+no_snapshots() {
+	local out
+	out=$(kc get volumesnapshots -n "$NS" -o name) || {
+		echo "no_snapshots: listing the snapshots of $NS failed" >&2
+		return 2
+	}
+	[ -z "$out" ] || {
+		echo "no_snapshots: $NS holds $out" >&2
+		return 1
+	}
+}
+
 pvc_phase_is() { [ "$(kc get pvc "$1" -n "$NS" -o jsonpath='{.status.phase}')" = "$2" ]; }
 snapshot_ready() { [ "$(kc get volumesnapshot "$1" -n "$NS" -o jsonpath='{.status.readyToUse}')" = true ]; }
 

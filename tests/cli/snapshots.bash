@@ -35,8 +35,8 @@ all_ready() {
 	for n in "$@"; do snapshot_ready "$n" || return 1; done
 }
 
-snapshot_exists() { kc get volumesnapshot "$1" -n "$NS" >/dev/null 2>&1; }
-snapshot_gone() { ! snapshot_exists "$1"; }
+# Gone: the server says NotFound (a failing read fails, see absent in helpers).
+snapshot_gone() { absent volumesnapshot "$1"; }
 # Present and not being deleted.
 snapshot_alive() {
 	[ "$(kc get volumesnapshot "$1" -n "$NS" -o jsonpath='{.metadata.name}/{.metadata.deletionTimestamp}' 2>/dev/null)" = "$1/" ]

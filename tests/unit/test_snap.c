@@ -201,6 +201,26 @@ static void test_source_unbound(void **state)
 	json_object_put(pvc);
 }
 
+/* A Lost PVC still names its volume; the phase alone refuses it, with or
+ * without the volume (RBAC may hide it). */
+static void test_source_lost(void **state)
+{
+	(void)state;
+	json_object *pvc = J("{\"metadata\":{\"name\":\"data\",\"namespace\":\"shop\"},"
+			     "\"spec\":{\"volumeName\":\"pv1\"},\"status\":{\"phase\":\"Lost\"}}");
+	json_object *bound = J(PVC_BOUND), *pv = J(PV_CSI);
+	char *why = snap_pvc_unbound(pvc);
+	assert_contains(why, "PVC shop/data is Lost, not Bound");
+	free(why);
+	assert_null(snap_source_driver(pvc, pv, &why));
+	assert_contains(why, "Lost, not Bound");
+	free(why);
+	assert_null(snap_pvc_unbound(bound));
+	json_object_put(pvc);
+	json_object_put(bound);
+	json_object_put(pv);
+}
+
 static void test_source_in_tree(void **state)
 {
 	(void)state;
@@ -544,6 +564,7 @@ int main(void)
 	    T(test_manifest),
 	    T(test_source_csi),
 	    T(test_source_unbound),
+	    T(test_source_lost),
 	    T(test_source_in_tree),
 	    T(test_source_claim_ref_elsewhere),
 	    T(test_class_one_default),

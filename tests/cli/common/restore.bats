@@ -14,7 +14,7 @@ teardown() {
 	for o in "${CLEANUP[@]}"; do kc delete "$o" --wait=false >/dev/null 2>&1 || true; done
 }
 
-no_pvc() { ! kc get pvc "$1" -n "$NS" >/dev/null 2>&1; }
+no_pvc() { absent pvc "$1"; }
 
 # A ready snapshot s1 of a 1Gi PVC "data", taken by the plugin.
 ready_snapshot() {

@@ -35,10 +35,6 @@ never_ready() {
 	kc annotate pvc "$1" -n "$NS" volsnap.test/never-ready=true >/dev/null
 }
 
-no_snapshots() {
-	[ -z "$(kc get volumesnapshots -n "$NS" -o name)" ]
-}
-
 # own_driver_pvc NAME: a Bound PVC whose volume is on $DRIVER (StorageClass sc-$NS).
 own_driver_pvc() {
 	kc_create <<YAML
@@ -338,4 +334,28 @@ YAML
 	[[ "$stderr" == *"warning: cannot read PersistentVolume "*"(forbidden): the checks that need it are skipped"* ]]
 	[ "$output" = "volumesnapshot.snapshot.storage.k8s.io/s1 created" ]
 	kc get volumesnapshot s1 -n "$NS" >/dev/null
+}
+
+@test "take by a user limited to the namespace still refuses a PVC that names a volume but is not Bound" {
+	# The claim names a volume that does not exist, so it stays Pending on
+	# both beds. alice cannot read PVs: only the claim's own phase can refuse it.
+	kc_create <<YAML
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: $NS, annotations: {volsnap.test/stay-pending: "true"}}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: csi-hostpath-sc
+  volumeName: pv-$NS-missing
+  resources: {requests: {storage: 1Gi}}
+YAML
+	wait_for 30 pvc_phase_is data Pending
+	grant_alice_namespace get,list,watch,create persistentvolumeclaims,volumesnapshots.snapshot.storage.k8s.io,events
+	run --separate-stderr env KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" kubectl volsnap take data -n "$NS" \
+		--name s1 --no-wait
+	assert_status 1
+	[[ "$stderr" == "error: PVC $NS/data is Pending, not Bound"*"; nothing was created" ]]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	[ -z "$output" ]
+	no_snapshots
 }

@@ -45,7 +45,7 @@ teardown() {
 		{ show_stderr; false; }
 	[ "$(requests_matching POST "namespaces/$NS/volumesnapshots")" = 1 ]
 	emulator_ctl clear-faults >/dev/null
-	[ -z "$(kc get volumesnapshots -n "$NS" -o name)" ]
+	no_snapshots
 }
 
 @test "--request-timeout ends a slow request with a clear error, exit 1" {
