@@ -131,6 +131,10 @@ wait_for() {
 	done
 }
 
+# on_tty ANSWER CMD...: CMD with stdin on a terminal, ANSWER typed at its
+# "[y/N]" question ("-": none); stderr ends with "on_tty: asked N" (on_tty.py).
+on_tty() { python3 "$REPO_ROOT/tests/cli/on_tty.py" "$@"; }
+
 # Emulator control (tests/apiserver/ctl.sh): faults, latency, request log.
 emulator_ctl() { "$REPO_ROOT/tests/apiserver/ctl.sh" "$VOLSNAP_STATE" "$@"; }
 

@@ -23,6 +23,33 @@ teardown() {
 	snapshot_alive s1
 }
 
+@test "delete on a terminal asks first; answering no deletes nothing (exit 1)" {
+	make_pvc data
+	make_snaps data s1 s2
+	wait_for 60 all_ready s1 s2
+	run --separate-stderr on_tty n kubectl volsnap delete s1 s2 -n "$NS"
+	assert_status 1
+	[[ "$stderr" == *"Delete 2 snapshots in namespace $NS? [y/N]: "* ]]
+	[[ "$stderr" == *"error: not confirmed: nothing deleted"* ]]
+	[[ "$stderr" == *"on_tty: asked 1" ]]
+	[ -z "$output" ]
+	snapshot_alive s1
+	snapshot_alive s2
+}
+
+@test "delete on a terminal deletes once the user answers yes" {
+	make_pvc data
+	make_snaps data s1 s2
+	wait_for 60 all_ready s1 s2
+	run --separate-stderr on_tty y kubectl volsnap delete s1 -n "$NS"
+	assert_status 0
+	[[ "$stderr" == *"Delete 1 snapshot in namespace $NS? [y/N]: "* ]]
+	[[ "$stderr" == *"on_tty: asked 1" ]]
+	[ "$output" = 'volumesnapshot.snapshot.storage.k8s.io "s1" deleted' ]
+	wait_for 30 snapshot_gone s1
+	snapshot_alive s2
+}
+
 @test "delete --yes deletes and warns that Delete destroys the storage snapshot" {
 	make_pvc data
 	make_snaps data s1

@@ -38,8 +38,11 @@ three_ready() {
 	assert_output_contains "the newest ready snapshot of a PVC is always kept"
 	run volsnap prune -n "$NS" --keep-last 1 --keep-within soon --dry-run
 	assert_status 2
+	assert_output_contains 'invalid value "soon" for --keep-within'
 	run volsnap prune a b --keep-last 1 --dry-run
 	assert_status 2
+	assert_output_contains "too many arguments: b"
+	assert_output_contains "give at most one PVC"
 }
 
 @test "prune needs --yes (or --dry-run) when stdin is not a terminal; nothing is deleted" {
@@ -79,6 +82,53 @@ three_ready() {
 	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 1 deleted, 2 kept, 0 skipped, 0 failed." ]
 	wait_for 30 snapshot_gone s1
 	snapshot_alive s2
+	snapshot_alive s3
+}
+
+@test "prune --yes over two PVCs of one namespace keeps each PVC's newest ready snapshot" {
+	make_pvc data
+	make_pvc logs
+	make_snaps data d1 d2 d3
+	make_snaps logs l1 l2
+	wait_for 60 all_ready d1 d2 d3 l1 l2
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --yes
+	assert_status 0
+	plan_row d3 KEEP "newest ready snapshot"
+	plan_row d2 DELETE "older than the 1 newest ready"
+	plan_row d1 DELETE "older than the 1 newest ready"
+	plan_row l2 KEEP "newest ready snapshot"
+	plan_row l1 DELETE "older than the 1 newest ready"
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 3 deleted, 2 kept, 0 skipped, 0 failed." ]
+	wait_for 30 snapshot_gone d1
+	wait_for 30 snapshot_gone d2
+	wait_for 30 snapshot_gone l1
+	snapshot_alive d3
+	snapshot_alive l2
+}
+
+@test "prune on a terminal asks first; answering no deletes nothing (exit 1)" {
+	three_ready
+	run --separate-stderr on_tty n kubectl volsnap prune -n "$NS" --keep-last 1
+	assert_status 1
+	plan_row s1 DELETE "older than the 1 newest ready"
+	[[ "$stderr" == *"Delete 2 snapshots? [y/N]: "* ]]
+	[[ "$stderr" == *"error: not confirmed: nothing deleted"* ]]
+	[[ "$stderr" == *"on_tty: asked 1" ]]
+	[[ "$output" != *deleted* ]]
+	snapshot_alive s1
+	snapshot_alive s2
+	snapshot_alive s3
+}
+
+@test "prune on a terminal deletes the plan's snapshots once the user answers yes" {
+	three_ready
+	run --separate-stderr on_tty y kubectl volsnap prune -n "$NS" --keep-last 1
+	assert_status 0
+	[[ "$stderr" == *"Delete 2 snapshots? [y/N]: "* ]]
+	[[ "$stderr" == *"on_tty: asked 1" ]]
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Pruned: 2 deleted, 1 kept, 0 skipped, 0 failed." ]
+	wait_for 30 snapshot_gone s1
+	wait_for 30 snapshot_gone s2
 	snapshot_alive s3
 }
 

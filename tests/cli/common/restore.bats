@@ -99,6 +99,20 @@ YAML
 	no_pvc copy
 }
 
+@test "restore of a volume larger than its claim: the default size is restoreSize, not the claim's" {
+	make_pvc data 1Gi
+	# The disk is bigger than asked for (as providers round up): 2Gi.
+	kc patch pv "$(kc get pvc data -n "$NS" -o jsonpath='{.spec.volumeName}')" \
+		-p '{"spec":{"capacity":{"storage":"2Gi"}}}' >/dev/null
+	volsnap take data -n "$NS" --name s1 --wait --timeout 60s >/dev/null
+	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.status.restoreSize}')" = 2Gi ]
+	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --no-wait
+	assert_status 0
+	[ "$output" = "persistentvolumeclaim/copy created" ]
+	[ "$(kc get pvc copy -n "$NS" -o jsonpath='{.spec.resources.requests.storage}')" = 2Gi ]
+	wait_for 60 pvc_phase_is copy Bound
+}
+
 @test "restore refuses a StorageClass of another driver" {
 	ready_snapshot
 	storage_class "other-$NS" "other-$NS.csi.test"
