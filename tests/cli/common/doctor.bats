@@ -3,6 +3,7 @@
 # class) and broken shapes made by changing one thing. The real server has no
 # snapshot-controller Deployment (its controller is a plain process), so there
 # doctor must warn "no snapshot controller visible" rather than fail.
+bats_require_minimum_version 1.5.0
 load ../helpers
 
 SNAPCLASS_YAML='apiVersion: snapshot.storage.k8s.io/v1
@@ -86,8 +87,11 @@ result_of() { # JSON report on stdin, check ID -> result
 	[ "$ids" = "server-version snapshot-crds csi-drivers snapshot-classes" ]
 }
 
-@test "doctor -o json follows the documented schema, -o yaml too" {
-	run volsnap doctor -o json
+@test "doctor -o json follows the documented schema, -o yaml is the same report" {
+	run --separate-stderr volsnap doctor -o json
+	# The healthy shape: no check fails (the real bed warns: no controller Deployment).
+	[ "$status" -eq 0 ] || [ "$status" -eq 4 ]
+	local json_status=$status json=$output
 	python3 -c '
 import json, sys
 d = json.loads(sys.argv[1])
@@ -99,10 +103,18 @@ for c in d["checks"]:
     assert list(c) == ["id", "title", "result", "message", "remediation", "docs", "needs"], list(c)
     assert c["result"] in ("pass", "warn", "fail", "skip", "info")
 assert list(d["summary"]) == ["pass", "warn", "fail", "skip", "info"]
-' "$output"
-	run volsnap doctor -o yaml
-	assert_output_contains "kind: DoctorReport"
-	assert_output_contains "apiVersion: volsnap.io/v1"
+s = d["summary"]
+assert int(sys.argv[2]) == (3 if s["fail"] else 4 if s["warn"] else 0), (sys.argv[2], s)
+' "$output" "$status"
+	run --separate-stderr volsnap doctor -o yaml
+	[ "$status" -eq "$json_status" ]
+	printf '%s\n' "$output" | grep -qx 'kind: DoctorReport'
+	# The same report, value for value and type for type (a string "true" stays a string).
+	python3 -c '
+import json, sys, yaml
+y, j = yaml.safe_load(sys.argv[1]), json.loads(sys.argv[2])
+assert y == j, (y, j)
+' "$output" "$json"
 }
 
 @test "doctor as a user RBAC denies everything: skips what it cannot read, fails permissions" {
