@@ -33,6 +33,20 @@ GEN_CHARS = "bcdfghjklmnpqrstvwxz2456789"
 CORE_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"]
 
 
+_B64URL = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+
+
+def go_base64_error(tok):
+    """Go's base64.RawURLEncoding error for tok ("illegal base64 data at input
+    byte N"), or None when Go would decode it."""
+    for i, ch in enumerate(tok):
+        if ch not in _B64URL:
+            return "illegal base64 data at input byte %d" % i
+    if len(tok) % 4 == 1:
+        return "illegal base64 data at input byte %d" % (len(tok) - 1)
+    return None
+
+
 def sort_keys(obj):
     """CRD objects are unstructured maps: Go writes their keys sorted."""
     if isinstance(obj, dict):
@@ -291,6 +305,9 @@ class Api:
         return base64.urlsafe_b64encode(d.encode()).decode().rstrip("=")
 
     def _decode_continue(self, tok):
+        bad = go_base64_error(tok)
+        if bad:
+            raise errors.bad_request("invalid continue token: continue key is not valid: " + bad)
         try:
             pad = "=" * (-len(tok) % 4)
             raw = base64.urlsafe_b64decode(tok + pad)
@@ -629,8 +646,7 @@ class Api:
                 deliver(item)
                 if w.q.empty():
                     flush_out()
-            if allow_bm and time.monotonic() >= deadline:
-                write(bookmark())
+            # No bookmark at the timeout: kube-apiserver v1.20 ends the stream without one.
             flush_out()
             self._end_chunked(h)
         except _Reset:
@@ -1009,13 +1025,15 @@ class Api:
                 raise errors.not_found(rt.group, rt.plural, name)
             omd = old["metadata"]
             pre = opts.get("preconditions") or {}
+            # rest.BeforeDelete checks these and names the Kind, not the
+            # resource: 'on VolumeSnapshot.snapshot.storage.k8s.io', details.kind VolumeSnapshot.
             if pre.get("uid") and pre["uid"] != omd["uid"]:
-                raise errors.conflict(rt.group, rt.plural, name,
+                raise errors.conflict(rt.group, rt.kind, name,
                                       "the UID in the precondition (%s) does not match the UID in record "
                                       "(%s). The object might have been deleted and then recreated"
                                       % (pre["uid"], omd["uid"]))
             if pre.get("resourceVersion") and pre["resourceVersion"] != omd["resourceVersion"]:
-                raise errors.conflict(rt.group, rt.plural, name,
+                raise errors.conflict(rt.group, rt.kind, name,
                                       "the ResourceVersion in the precondition (%s) does not match the "
                                       "ResourceVersion in record (%s). The object might have been modified"
                                       % (pre["resourceVersion"], omd["resourceVersion"]))

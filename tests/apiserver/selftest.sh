@@ -336,9 +336,9 @@ t_watch_timeout() {
 		curl -sS -N --max-time 15 --cacert "$S/ca.crt" -H "Authorization: Bearer $(cat "$S/admin.token")" \
 			"$(cat "$S/server")$VS?watch=1&resourceVersion=$rv&timeoutSeconds=1&allowWatchBookmarks=true" >"$WORK/w1" &&
 		[ $(($(date +%s) - t0)) -lt 10 ] &&
-		tail -1 "$WORK/w1" | grep -q '^{"type":"BOOKMARK","object":{"kind":"VolumeSnapshot","apiVersion":"snapshot.storage.k8s.io/v1","metadata":{"resourceVersion":"[0-9]*"}}}$'
+		[ ! -s "$WORK/w1" ]
 }
-check "WATCH: clean end at timeoutSeconds, BOOKMARK with allowWatchBookmarks" t_watch_timeout
+check "WATCH: clean end at timeoutSeconds, no BOOKMARK at the end (as v1.20)" t_watch_timeout
 
 t_watch_410() {
 	ctl config '{"watch_history":3}' >/dev/null &&
