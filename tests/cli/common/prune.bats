@@ -71,6 +71,18 @@ three_ready() {
 	snapshot_alive s3
 }
 
+@test "prune --dry-run with --yes still deletes nothing" {
+	three_ready
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --dry-run --yes
+	assert_status 0
+	plan_row s1 DELETE "older than the 1 newest ready"
+	[ "$(printf '%s\n' "$output" | tail -n 1)" = "Dry run: would delete 2, keep 1, skip 0; nothing deleted." ]
+	[[ "$output" != *'" deleted'* ]]
+	snapshot_alive s1
+	snapshot_alive s2
+	snapshot_alive s3
+}
+
 @test "prune --yes deletes what the plan says and keeps the newest ready" {
 	three_ready
 	run --separate-stderr volsnap prune -n "$NS" --keep-last 2 --yes
