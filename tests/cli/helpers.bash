@@ -75,16 +75,14 @@ make_pending_pvc() {
 	create_pvc "$1" "${2:-1Gi}" "${3:-csi-hostpath-sc}" '{volsnap.test/stay-pending: "true"}'
 }
 
-# create_pvc NAME SIZE CLASS ANNOTATIONS (a YAML flow map)
+# create_pvc NAME SIZE CLASS ANNOTATIONS (a YAML flow map) [SPEC] (more spec
+# fields, a YAML flow map's content, e.g. "volumeName: pv1")
 create_pvc() {
 	kc_create <<YAML
 apiVersion: v1
 kind: PersistentVolumeClaim
 metadata: {name: $1, namespace: $NS, annotations: $4}
-spec:
-  accessModes: [ReadWriteOnce]
-  storageClassName: $3
-  resources: {requests: {storage: $2}}
+spec: {accessModes: [ReadWriteOnce], storageClassName: $3, resources: {requests: {storage: $2}}${5:+, $5}}
 YAML
 }
 

@@ -339,16 +339,7 @@ YAML
 @test "take by a user limited to the namespace still refuses a PVC that names a volume but is not Bound" {
 	# The claim names a volume that does not exist, so it stays Pending on
 	# both beds. alice cannot read PVs: only the claim's own phase can refuse it.
-	kc_create <<YAML
-apiVersion: v1
-kind: PersistentVolumeClaim
-metadata: {name: data, namespace: $NS, annotations: {volsnap.test/stay-pending: "true"}}
-spec:
-  accessModes: [ReadWriteOnce]
-  storageClassName: csi-hostpath-sc
-  volumeName: pv-$NS-missing
-  resources: {requests: {storage: 1Gi}}
-YAML
+	create_pvc data 1Gi csi-hostpath-sc '{volsnap.test/stay-pending: "true"}' "volumeName: pv-$NS-missing"
 	wait_for 30 pvc_phase_is data Pending
 	grant_alice_namespace get,list,watch,create persistentvolumeclaims,volumesnapshots.snapshot.storage.k8s.io,events
 	run --separate-stderr env KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" kubectl volsnap take data -n "$NS" \
