@@ -88,7 +88,7 @@ YAML
 	run --separate-stderr volsnap restore s1 -n "$NS" --to data
 	assert_status 1
 	[[ "$stderr" == *"PVC $NS/data already exists"* ]]
-	[ -z "$(kc get pvc data -n "$NS" -o jsonpath='{.spec.dataSource}')" ]
+	[ "$(kc get pvc data -n "$NS" -o jsonpath='{.metadata.name}/{.spec.dataSource}')" = data/ ]
 }
 
 @test "restore refuses a size below the snapshot's restoreSize" {

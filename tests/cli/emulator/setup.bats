@@ -43,6 +43,9 @@ setup_cmd() { KUBECONFIG="$SETUP_STATE/admin.kubeconfig" kubectl volsnap setup "
 	run setup_cmd --apply </dev/null
 	assert_status 2
 	assert_output_contains "--yes"
+	run own get volumesnapshotclass hostpath-snapclass -o name
+	[ "$status" -eq 1 ]
+	[[ "$output" == "Error from server (NotFound): "* ]]
 	run setup_cmd --apply --yes
 	assert_status 0
 	assert_output_contains "volumesnapshotclass.snapshot.storage.k8s.io/hostpath-snapclass created"

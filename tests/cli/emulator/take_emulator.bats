@@ -67,6 +67,10 @@ YAML
 	assert_status 1
 	[[ "$stderr" == *"snapshot CRDs"*"not installed"* ]]
 	[[ "$stderr" == *"kubectl volsnap doctor"* ]]
+	# The request log: reads only, no write was sent.
+	"$REPO_ROOT/tests/apiserver/ctl.sh" "$EMU" requests >"$BATS_TEST_TMPDIR/requests.json"
+	[ "$(python3 -c 'import json,sys; print(sum(r["method"] != "GET" for r in json.load(open(sys.argv[1]))["requests"]))' \
+		"$BATS_TEST_TMPDIR/requests.json")" -eq 0 ]
 }
 
 @test "take --timeout without a snapshot controller names the missing controller" {
