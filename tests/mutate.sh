@@ -2,11 +2,11 @@
 # The mutation check (`make mutate`): breaks each safety rule of
 # tests/mutations.txt on purpose, one at a time, in a scratch copy of the tree,
 # builds it and runs the CLI suites that guard the rule (tests/run.sh with
-# VOLSNAP_CLI_ONLY). Every break must make at least one CLI test fail; unit
+# VOLSNAP_CLI_ONLY, VOLSNAP_CLI_FILTER). Every break must make at least one CLI test fail; unit
 # tests do not count. Prints each rule and the tests that caught it; exits 1
 # when a break went unnoticed, did not apply or did not build.
 #   tests/mutate.sh [REGEX]    only the rules whose text matches REGEX
-# Not part of `make test`: it takes about a minute per rule.
+# Not part of `make test`: it takes about a minute per rule on a busy machine.
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -15,13 +15,13 @@ SCRATCH="$(mktemp -d /tmp/volsnap-mutate.XXXXXX)"
 trap 'rm -rf "$SCRATCH"' EXIT
 
 # Reads tests/mutations.txt into parallel arrays.
-rules=() files=() seds=() tests=() beds=()
+rules=() files=() seds=() tests=() filters=() beds=()
 add_block() {
 	[ -n "${rule:-}" ] || return 0
-	rules+=("$rule") files+=("$file") seds+=("$sed") tests+=("$tst") beds+=("${bed:-emulator}")
-	rule="" file="" sed="" tst="" bed=""
+	rules+=("$rule") files+=("$file") seds+=("$sed") tests+=("$tst") filters+=("${filter:-.}") beds+=("${bed:-emulator}")
+	rule="" file="" sed="" tst="" filter="" bed=""
 }
-rule="" file="" sed="" tst="" bed=""
+rule="" file="" sed="" tst="" filter="" bed=""
 while IFS= read -r line || [ -n "$line" ]; do
 	case "$line" in
 	"#"*) ;;
@@ -30,6 +30,7 @@ while IFS= read -r line || [ -n "$line" ]; do
 	file:*) file=$(sed 's/^file: *//' <<<"$line") ;;
 	sed:*) sed=$(sed 's/^sed: *//' <<<"$line") ;;
 	tests:*) tst=$(sed 's/^tests: *//' <<<"$line") ;;
+	filter:*) filter=$(sed 's/^filter: *//' <<<"$line") ;;
 	bed:*) bed=$(sed 's/^bed: *//' <<<"$line") ;;
 	*) echo "tests/mutations.txt: cannot read: $line" >&2 && exit 2 ;;
 	esac
@@ -49,17 +50,18 @@ if ! make -s -C "$SCRATCH/base" all >"$SCRATCH/build.log" 2>&1; then
 	exit 1
 fi
 
-# run_suites DIR BED REGEX LOG: the CLI suites of the copy in DIR; prints the
+# run_suites DIR BED FILES FILTER LOG: the CLI suites of the copy in DIR, only
+# the bats files matching FILES and their tests matching FILTER; prints the
 # failed tests, one a line ("file: title").
 run_suites() {
-	local dir=$1 bed=$2 regex=$3 log=$4 suite=emulator
+	local dir=$1 bed=$2 regex=$3 filter=$4 log=$5 suite=emulator
 	[ "$bed" = real ] && suite=real
-	VOLSNAP_CLI_ONLY="$regex" "$dir/tests/run.sh" "$suite" >"$log" 2>&1
+	VOLSNAP_CLI_ONLY="$regex" VOLSNAP_CLI_FILTER="$filter" "$dir/tests/run.sh" "$suite" >"$log" 2>&1
 	sed -n '/^Failures:$/,/^$/p' "$log" | sed -n 's/^  [a-z]*: [0-9]* //p'
 }
 
 # The unmutated tree must pass what the breaks are checked with.
-n=${#rules[@]} selected=() regex_all=""
+n=${#rules[@]} selected=()
 for ((i = 0; i < n; i++)); do
 	grep -Eq -- "$ONLY" <<<"${rules[i]}" || continue
 	selected+=("$i")
@@ -68,14 +70,18 @@ if [ ${#selected[@]} -eq 0 ]; then
 	echo "no rule matches $ONLY" >&2
 	exit 2
 fi
+# union REGEX...: one alternation of the distinct regexes.
+union() { printf '%s\n' "$@" | sort -u | paste -sd '|'; }
 for bed in emulator real; do
-	regex_all=""
+	these_tests=() these_filters=()
 	for i in "${selected[@]}"; do
-		[ "${beds[i]}" = "$bed" ] && regex_all="${regex_all:+$regex_all|}${tests[i]}"
+		[ "${beds[i]}" = "$bed" ] || continue
+		these_tests+=("${tests[i]}") these_filters+=("${filters[i]}")
 	done
-	[ -n "$regex_all" ] || continue
-	echo "== the unmutated tree on the $bed bed ($regex_all)"
-	base_fail=$(run_suites "$SCRATCH/base" "$bed" "$regex_all" "$SCRATCH/base-$bed.log")
+	[ ${#these_tests[@]} -gt 0 ] || continue
+	regex_all=$(union "${these_tests[@]}") filter_all=$(union "${these_filters[@]}")
+	echo "== the unmutated tree on the $bed bed (files $regex_all; tests $filter_all)"
+	base_fail=$(run_suites "$SCRATCH/base" "$bed" "$regex_all" "$filter_all" "$SCRATCH/base-$bed.log")
 	if [ -n "$base_fail" ] || ! tail -n 1 "$SCRATCH/base-$bed.log" | grep -q ' passed, 0 failed'; then
 		tail -n 40 "$SCRATCH/base-$bed.log" >&2
 		echo "error: the unmutated tree fails these suites; fix that first" >&2
@@ -105,7 +111,7 @@ for i in "${selected[@]}"; do
 		broken=$((broken + 1))
 		continue
 	fi
-	fails=$(run_suites "$SCRATCH/mutant" "$bed" "${tests[i]}" "$SCRATCH/mutant-run.log")
+	fails=$(run_suites "$SCRATCH/mutant" "$bed" "${tests[i]}" "${filters[i]}" "$SCRATCH/mutant-run.log")
 	# A bed that did not start catches nothing.
 	fails=$(grep -v 'test bed did not start\|kube-apiserver build failed' <<<"$fails" | sed '/^$/d')
 	if [ -n "$fails" ]; then

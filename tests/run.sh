@@ -6,7 +6,8 @@
 #   tests/run.sh unit emulator real unit-valgrind emulator-asan   any subset, in order
 # VOLSNAP_BUILD=build-asan uses the sanitizer build throughout; VOLSNAP_VALGRIND=1
 # runs every binary under valgrind. Sanitizer and valgrind findings count as failures.
-# VOLSNAP_CLI_ONLY=REGEX runs only the bats files whose path matches (for development).
+# VOLSNAP_CLI_ONLY=REGEX runs only the bats files whose path matches (for development);
+# VOLSNAP_CLI_FILTER=REGEX only their tests whose name matches (bats --filter).
 set -uo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -151,7 +152,7 @@ run_cli() {
 	# One bats run per file, with the shared cluster-scoped objects put back in
 	# between, so no file depends on what an earlier one left behind.
 	for file in $(find "${dirs[@]}" -name '*.bats' | sort | grep -E -- "${VOLSNAP_CLI_ONLY:-.}"); do
-		PATH="$PLUGIN_DIR:$PATH" bats --tap "$file" >"$WORK/one.tap" 2>&1
+		PATH="$PLUGIN_DIR:$PATH" bats --tap ${VOLSNAP_CLI_FILTER:+--filter "$VOLSNAP_CLI_FILTER"} "$file" >"$WORK/one.tap" 2>&1
 		sed "s#^\(not ok\|ok\) \([0-9]*\) #\1 \2 ${file#tests/cli/}: #" "$WORK/one.tap" >>"$out"
 		restore_cluster_scoped
 	done
