@@ -10,6 +10,9 @@
 json_object *jget(json_object *obj, const char *path);
 /* The string at path, or NULL when absent or not a string. */
 const char *jstr(json_object *obj, const char *path);
+/* The string under key (which may hold dots, as label and annotation keys do)
+ * of the object at path: jstr_key(o, "metadata.annotations", "a.b/c"). */
+const char *jstr_key(json_object *obj, const char *path, const char *key);
 /* The string at path, or def. */
 const char *jstr_or(json_object *obj, const char *path, const char *def);
 /* true and *out set when path holds a boolean. */
