@@ -2,8 +2,10 @@
  * import should never see. */
 #include <archive.h>
 #include <archive_entry.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/archive.h"
 #include "util/xalloc.h"
@@ -110,37 +112,47 @@ static int read_data(struct archive *a, struct arc_member *mem, char **why)
 	return 0;
 }
 
-int arc_read_fd(int fd, const char *name, const struct arc_limits *lim, struct arc_members *out, char **why)
+/* The whole input, at most max bytes; -1 with *why when larger or unreadable. */
+static int slurp(int fd, const char *name, size_t max, char **buf, size_t *len, char **why)
 {
-	struct archive *a = archive_read_new();
+	size_t alloc = 65536;
+	*buf = xmalloc(alloc);
+	*len = 0;
+	for (;;) {
+		if (*len == alloc) {
+			if (alloc > max) {
+				*why = xasprintf("%s is over %zu bytes, more than an export archive holds", name, max);
+				return -1;
+			}
+			alloc *= 2;
+			*buf = xrealloc(*buf, alloc);
+		}
+		ssize_t r = read(fd, *buf + *len, alloc - *len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			*why = xasprintf("cannot read %s: %s", name, strerror(errno));
+			return -1;
+		}
+		if (r == 0)
+			return 0;
+		*len += (size_t)r;
+	}
+}
+
+static int read_members(struct archive *a, const char *name, const struct arc_limits *lim, struct arc_members *out,
+			char **why)
+{
 	struct archive_entry *ae;
 	size_t total = 0, alloc = 0;
 	char *detail = NULL;
 	int rc = 0;
-
-	memset(out, 0, sizeof *out);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_format_tar(a);
-	if (archive_read_open_fd(a, fd, 65536) != ARCHIVE_OK) {
-		*why = xasprintf("%s is not a gzip-compressed tar archive (%s)", name, archive_error_string(a));
-		archive_read_free(a);
-		return -1;
-	}
 	for (;;) {
 		int r = archive_read_next_header(a, &ae);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-			if (out->n || archive_filter_code(a, 0) == ARCHIVE_FILTER_GZIP)
-				*why = xasprintf("%s is damaged or truncated (%s)", name, archive_error_string(a));
-			else
-				*why = xasprintf("%s is not a gzip-compressed tar archive (%s)", name,
-						 archive_error_string(a));
-			rc = -1;
-			break;
-		}
-		if (archive_filter_code(a, 0) != ARCHIVE_FILTER_GZIP) {
-			*why = xasprintf("%s is not gzip-compressed: export writes .tar.gz", name);
+			*why = xasprintf("%s is damaged or truncated (%s)", name, archive_error_string(a));
 			rc = -1;
 			break;
 		}
@@ -168,7 +180,34 @@ int arc_read_fd(int fd, const char *name, const struct arc_limits *lim, struct a
 		}
 	}
 	free(detail);
+	return rc;
+}
+
+int arc_read_fd(int fd, const char *name, const struct arc_limits *lim, struct arc_members *out, char **why)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof *out);
+	if (slurp(fd, name, lim->max_total, &buf, &len, why) < 0) {
+		free(buf);
+		return -1;
+	}
+	if (len < 2 || (unsigned char)buf[0] != 0x1f || (unsigned char)buf[1] != 0x8b) {
+		*why = xasprintf("%s is not gzip-compressed: export writes a .tar.gz", name);
+		free(buf);
+		return -1;
+	}
+	struct archive *a = archive_read_new();
+	archive_read_support_filter_gzip(a);
+	archive_read_support_format_tar(a);
+	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
+		*why = xasprintf("%s is damaged or truncated, or not a tar archive (%s)", name, archive_error_string(a));
+	else
+		rc = read_members(a, name, lim, out, why);
 	archive_read_free(a);
+	free(buf);
 	if (rc)
 		arc_members_clear(out);
 	return rc;
