@@ -203,7 +203,8 @@ int arc_read_fd(int fd, const char *name, const struct arc_limits *lim, struct a
 	archive_read_support_filter_gzip(a);
 	archive_read_support_format_tar(a);
 	if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK)
-		*why = xasprintf("%s is damaged or truncated, or not a tar archive (%s)", name, archive_error_string(a));
+		*why =
+		    xasprintf("%s is damaged or truncated, or not a tar archive (%s)", name, archive_error_string(a));
 	else
 		rc = read_members(a, name, lim, out, why);
 	archive_read_free(a);
