@@ -14,12 +14,12 @@
 #include "util/xalloc.h"
 
 extern const struct command cmd_version, cmd_doctor, cmd_setup, cmd_take, cmd_list, cmd_describe, cmd_restore,
-    cmd_delete, cmd_prune, cmd_export, cmd_import;
+    cmd_delete, cmd_prune, cmd_export, cmd_import, cmd_bundle;
 
 /* The order is the order of `kubectl volsnap --help`. */
 const struct command *const commands[] = {
-    &cmd_doctor, &cmd_setup, &cmd_take,	  &cmd_list,   &cmd_describe, &cmd_restore,
-    &cmd_delete, &cmd_prune, &cmd_export, &cmd_import, &cmd_version,  NULL,
+    &cmd_doctor, &cmd_setup,  &cmd_take,   &cmd_list,	&cmd_describe, &cmd_restore, &cmd_delete,
+    &cmd_prune,	 &cmd_export, &cmd_import, &cmd_bundle, &cmd_version,  NULL,
 };
 
 const struct command *command_find(const char *name)
