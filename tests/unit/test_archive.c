@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "archive/archive.h"
+#include "archive/bundle.h"
 #include "archive/transfer.h"
 #include "util/json.h"
 #include "util/xalloc.h"
@@ -587,6 +588,82 @@ static void test_content_name(void **state)
 	free(n);
 }
 
+
+/* ---- bundle ----------------------------------------------------------------- */
+
+static void test_bundle_names(void **state)
+{
+	(void)state;
+	struct bundle_names n = {STRLIST_INIT, STRLIST_INIT};
+	bundle_names_add(&n, "ns", "shop");
+	bundle_names_add(&n, "pvc", "data");
+	const char *ns = bundle_names_get(&n, "shop"), *pvc = bundle_names_get(&n, "data");
+	assert_memory_equal(ns, "ns-", 3);
+	assert_memory_equal(pvc, "pvc-", 4);
+	assert_string_equal(bundle_names_get(&n, "other"), "other");
+	const char *text = "{\"metadata\":{\"namespace\":\"shop\",\"name\":\"data\"},\"kind\":"
+			   "\"PersistentVolumeClaim\",\"message\":\"claim \\\"shop/data\\\" bound. database data2 "
+			   "shopping\",\"list\":[\"data\",\"x\"]}";
+	json_object *o = jparse(text, strlen(text));
+	assert_non_null(o);
+	assert_int_equal(bundle_names_apply(&n, o), 4);
+	assert_string_equal(jstr(o, "metadata.namespace"), ns);
+	assert_string_equal(jstr(o, "metadata.name"), pvc);
+	assert_string_equal(jstr(o, "kind"), "PersistentVolumeClaim");
+	char *want = xasprintf("claim \"%s/%s\" bound. database data2 shopping", ns, pvc);
+	assert_string_equal(jstr(o, "message"), want);
+	free(want);
+	assert_string_equal(json_object_get_string(json_object_array_get_idx(jget(o, "list"), 0)), pvc);
+	json_object_put(o);
+	bundle_names_clear(&n);
+}
+
+static void test_bundle_choices(void **state)
+{
+	(void)state;
+	const char *pod_text =
+	    "{\"metadata\":{\"name\":\"csi-gce-pd-controller-0\",\"namespace\":\"kube-system\",\"labels\":{\"app\":"
+	    "\"gcp-compute-persistent-disk-csi-driver\"},\"managedFields\":[{}]},\"spec\":{\"containers\":["
+	    "{\"name\":\"csi-provisioner\",\"image\":\"registry.k8s.io/sig-storage/csi-provisioner:v5.0.1\"},"
+	    "{\"name\":\"gce-pd-driver\",\"image\":\"gke.gcr.io/gcp-compute-persistent-disk-csi-driver:v1.13\"},"
+	    "{\"name\":\"csi-snapshotter\",\"image\":\"registry.k8s.io/sig-storage/csi-snapshotter:v8.0.1\"}],"
+	    "\"volumes\":[{\"name\":\"socket\",\"emptyDir\":{}}]},\"status\":{\"phase\":\"Running\",\"podIP\":\"1.2.3.4\"}}";
+	json_object *pod = jparse(pod_text, strlen(pod_text));
+	struct strlist c = STRLIST_INIT;
+	bundle_log_containers(pod, &c);
+	assert_int_equal(c.n, 2);
+	assert_string_equal(c.items[0], "csi-provisioner");
+	assert_string_equal(c.items[1], "csi-snapshotter");
+	strlist_clear(&c);
+	assert_false(bundle_pod_mounts_pvc(pod));
+	json_object *doc = bundle_pod_doc(pod);
+	assert_null(jget(doc, "metadata.managedFields"));
+	assert_null(jget(doc, "status.podIP"));
+	assert_string_equal(jstr(doc, "status.phase"), "Running");
+	json_object_put(doc);
+	json_object_put(pod);
+
+	char *note = bundle_logs_note("gardener-aws");
+	assert_non_null(strstr(note, "Gardener seed"));
+	free(note);
+	note = bundle_logs_note("gke");
+	assert_non_null(strstr(note, "Cloud Logging"));
+	free(note);
+
+	const char *crd_text = "{\"metadata\":{\"name\":\"volumesnapshots.snapshot.storage.k8s.io\"},\"spec\":{"
+			       "\"versions\":[{\"name\":\"v1\",\"served\":true,\"storage\":true,\"schema\":{}},"
+			       "{\"name\":\"v1beta1\",\"served\":false,\"storage\":false}]},\"status\":{"
+			       "\"storedVersions\":[\"v1beta1\",\"v1\"]}}";
+	json_object *crd = jparse(crd_text, strlen(crd_text));
+	json_object *d = bundle_crd_doc(crd);
+	assert_string_equal(json_object_to_json_string_ext(d, JSON_C_TO_STRING_PLAIN),
+			    "{\"name\":\"volumesnapshots.snapshot.storage.k8s.io\",\"versions\":[{\"name\":\"v1\","
+			    "\"served\":true,\"storage\":true},{\"name\":\"v1beta1\",\"served\":false,\"storage\":"
+			    "false}],\"storedVersions\":[\"v1beta1\",\"v1\"]}");
+	json_object_put(d);
+	json_object_put(crd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -603,6 +680,8 @@ int main(void)
 	    cmocka_unit_test(test_import_plan_refusals),
 	    cmocka_unit_test(test_import_parse_refusals),
 	    cmocka_unit_test(test_content_name),
+	    cmocka_unit_test(test_bundle_names),
+	    cmocka_unit_test(test_bundle_choices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
