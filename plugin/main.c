@@ -62,6 +62,8 @@ static void print_main_help(FILE *f)
 		   "  kubectl volsnap doctor -A          # will snapshots work here? what to fix?\n"
 		   "  kubectl volsnap take data-db-0     # snapshot a PVC and wait until it is ready\n"
 		   "  kubectl volsnap restore data-db-0-20250101120000 --to data-db-restored\n"
+		   "  kubectl volsnap export data-db-0-20250101120000 -o - | kubectl volsnap import - -n staging\n"
+		   "  kubectl volsnap bundle -A -o snapshots-bundle.tar.gz   # for a support ticket\n"
 		   "\nGlobal flags:\n");
 	opts_print_global_help(f);
 	fprintf(f, "\nRun 'kubectl volsnap COMMAND --help' for a command's flags and examples.\n");
