@@ -1,12 +1,9 @@
 /* kubectl volsnap bundle: one archive about snapshots a support engineer can
  * read (plugin/archive/bundle.h decides what goes in; this file reads the
  * cluster and writes members as pages arrive, so memory stays flat). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "archive/archive.h"
 #include "archive/bundle.h"
@@ -401,23 +398,10 @@ static void logs(struct bundle *b)
 static int write_out(struct cmd_ctx *ctx, struct bundle *b)
 {
 	char *why = NULL;
-	int rc = EXIT_OK;
-	if (!strcmp(b->output, "-")) {
-		if (arc_writer_finish(b->w, STDOUT_FILENO, &why) < 0)
-			rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", why);
-		free(why);
-		return rc;
-	}
-	char *tmp = xasprintf("%s.tmp-%ld", b->output, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	if (fd < 0) {
-		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "cannot write %s: %s", b->output, strerror(errno));
-	} else if (arc_writer_finish(b->w, fd, &why) < 0 || close(fd) < 0 || rename(tmp, b->output) < 0) {
-		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "writing %s: %s", b->output, why ? why : strerror(errno));
-		unlink(tmp);
-	}
+	if (arc_writer_save(b->w, b->output, &why) == 0)
+		return EXIT_OK;
+	int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", why);
 	free(why);
-	free(tmp);
 	return rc;
 }
 

@@ -1,12 +1,9 @@
 /* kubectl volsnap export: ready snapshots, with what a restore elsewhere needs
  * to know about them, into one tar.gz (plugin/archive/transfer.h). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "archive/archive.h"
 #include "archive/transfer.h"
@@ -121,28 +118,13 @@ static char *now_rfc3339(void)
 	return xstrdup(buf);
 }
 
-/* Writes to FILE through a temporary file beside it, so a failure never leaves half an archive. */
 static int write_out(struct cmd_ctx *ctx, struct export *e)
 {
 	char *why = NULL;
-	if (!strcmp(e->output, "-")) {
-		if (arc_writer_finish(e->w, STDOUT_FILENO, &why) == 0)
-			return EXIT_OK;
-		int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", why);
-		free(why);
-		return rc;
-	}
-	char *tmp = xasprintf("%s.tmp-%ld", e->output, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	int rc = EXIT_OK;
-	if (fd < 0) {
-		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "cannot write %s: %s", e->output, strerror(errno));
-	} else if (arc_writer_finish(e->w, fd, &why) < 0 || close(fd) < 0 || rename(tmp, e->output) < 0) {
-		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "writing %s: %s", e->output, why ? why : strerror(errno));
-		unlink(tmp);
-	}
+	if (arc_writer_save(e->w, e->output, &why) == 0)
+		return EXIT_OK;
+	int rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", why);
 	free(why);
-	free(tmp);
 	return rc;
 }
 

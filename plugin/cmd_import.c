@@ -98,9 +98,10 @@ static int read_target(struct cmd_ctx *ctx, struct kube_client *c, struct import
 	json_object *ns = NULL;
 	char *path = kube_path(&KUBE_NAMESPACES, NULL, im->o.ns, NULL);
 	char *what = xasprintf("namespace %s", im->o.ns);
-	int rc = cmd_get_optional(ctx, c, path, what, true, &ns, NULL);
+	bool forbidden = false;
+	int rc = cmd_get_optional(ctx, c, path, what, true, &ns, &forbidden);
 	free(path);
-	if (!rc && !ns && !ctx->error)
+	if (!rc && !ns && !forbidden)
 		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl create namespace makes it",
 			      "%s not found; nothing was created", what);
 	json_object_put(ns);

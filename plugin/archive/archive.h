@@ -58,6 +58,11 @@ const struct arc_entry *arc_writer_entries(const struct arc_writer *w, size_t *n
  * -1 with *why (caller frees) on a write failure (disk full, closed pipe). */
 int arc_writer_finish(struct arc_writer *w, int fd, char **why);
 
+/* arc_writer_finish to output: "-" is stdout; a file is written beside itself
+ * as FILE.tmp-PID (mode 0600) and renamed, so a failure never leaves half an
+ * archive. -1 with *why (caller frees). */
+int arc_writer_save(struct arc_writer *w, const char *output, char **why);
+
 /* ---- reading (reader.c) --------------------------------------------------- */
 
 struct arc_limits {

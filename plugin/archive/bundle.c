@@ -52,25 +52,18 @@ bool bundle_pod_mounts_pvc(json_object *pod)
 	return false;
 }
 
-static void copy(json_object *dst, json_object *src, const char *path)
-{
-	json_object *v = jget(src, path);
-	if (v)
-		jset(dst, path, json_object_get(v));
-}
-
 json_object *bundle_pod_doc(json_object *pod)
 {
 	json_object *d = json_object_new_object();
 	jset(d, "apiVersion", json_object_new_string("v1"));
 	jset(d, "kind", json_object_new_string("Pod"));
-	copy(d, pod, "metadata.name");
-	copy(d, pod, "metadata.namespace");
-	copy(d, pod, "metadata.labels");
-	copy(d, pod, "metadata.annotations");
-	copy(d, pod, "metadata.ownerReferences");
-	copy(d, pod, "spec");
-	copy(d, pod, "status.phase");
+	jcopy(d, pod, "metadata.name");
+	jcopy(d, pod, "metadata.namespace");
+	jcopy(d, pod, "metadata.labels");
+	jcopy(d, pod, "metadata.annotations");
+	jcopy(d, pod, "metadata.ownerReferences");
+	jcopy(d, pod, "spec");
+	jcopy(d, pod, "status.phase");
 	return d;
 }
 

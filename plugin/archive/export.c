@@ -24,33 +24,25 @@ char *export_check(json_object *snapshot, json_object *content)
 	return NULL;
 }
 
-/* Copies path from src to dst when present. */
-static void copy(json_object *dst, json_object *src, const char *path)
-{
-	json_object *v = jget(src, path);
-	if (v)
-		jset(dst, path, json_object_get(v));
-}
-
 static void header(json_object *dst, json_object *src)
 {
-	copy(dst, src, "apiVersion");
-	copy(dst, src, "kind");
-	copy(dst, src, "metadata.name");
-	copy(dst, src, "metadata.namespace");
+	jcopy(dst, src, "apiVersion");
+	jcopy(dst, src, "kind");
+	jcopy(dst, src, "metadata.name");
+	jcopy(dst, src, "metadata.namespace");
 }
 
 static json_object *snapshot_doc(json_object *vs)
 {
 	json_object *d = json_object_new_object();
 	header(d, vs);
-	copy(d, vs, "metadata.labels");
-	copy(d, vs, "metadata.creationTimestamp");
-	copy(d, vs, "spec");
-	copy(d, vs, "status.readyToUse");
-	copy(d, vs, "status.restoreSize");
-	copy(d, vs, "status.creationTime");
-	copy(d, vs, "status.boundVolumeSnapshotContentName");
+	jcopy(d, vs, "metadata.labels");
+	jcopy(d, vs, "metadata.creationTimestamp");
+	jcopy(d, vs, "spec");
+	jcopy(d, vs, "status.readyToUse");
+	jcopy(d, vs, "status.restoreSize");
+	jcopy(d, vs, "status.creationTime");
+	jcopy(d, vs, "status.boundVolumeSnapshotContentName");
 	return d;
 }
 
@@ -69,16 +61,16 @@ static json_object *content_doc(json_object *c)
 		jset(d, "metadata.annotations", ann);
 	else
 		json_object_put(ann);
-	copy(d, c, "spec.driver");
-	copy(d, c, "spec.deletionPolicy");
-	copy(d, c, "spec.sourceVolumeMode");
-	copy(d, c, "spec.volumeSnapshotClassName");
+	jcopy(d, c, "spec.driver");
+	jcopy(d, c, "spec.deletionPolicy");
+	jcopy(d, c, "spec.sourceVolumeMode");
+	jcopy(d, c, "spec.volumeSnapshotClassName");
 	const char *handle = jstr(c, "status.snapshotHandle");
 	if (!handle)
 		handle = jstr(c, "spec.source.snapshotHandle");
 	jset(d, "spec.source.snapshotHandle", json_object_new_string(handle ? handle : ""));
-	copy(d, c, "status.restoreSize");
-	copy(d, c, "status.creationTime");
+	jcopy(d, c, "status.restoreSize");
+	jcopy(d, c, "status.creationTime");
 	return d;
 }
 
@@ -86,9 +78,9 @@ static json_object *class_doc(json_object *k)
 {
 	json_object *d = json_object_new_object();
 	header(d, k);
-	copy(d, k, "driver");
-	copy(d, k, "deletionPolicy");
-	copy(d, k, "parameters");
+	jcopy(d, k, "driver");
+	jcopy(d, k, "deletionPolicy");
+	jcopy(d, k, "parameters");
 	return d;
 }
 
@@ -96,11 +88,11 @@ static json_object *pvc_doc(json_object *p)
 {
 	json_object *d = json_object_new_object();
 	header(d, p);
-	copy(d, p, "metadata.labels");
-	copy(d, p, "spec.storageClassName");
-	copy(d, p, "spec.accessModes");
-	copy(d, p, "spec.volumeMode");
-	copy(d, p, "spec.resources");
+	jcopy(d, p, "metadata.labels");
+	jcopy(d, p, "spec.storageClassName");
+	jcopy(d, p, "spec.accessModes");
+	jcopy(d, p, "spec.volumeMode");
+	jcopy(d, p, "spec.resources");
 	return d;
 }
 
@@ -108,11 +100,11 @@ static json_object *storage_class_doc(json_object *sc)
 {
 	json_object *d = json_object_new_object();
 	header(d, sc);
-	copy(d, sc, "provisioner");
-	copy(d, sc, "parameters");
-	copy(d, sc, "reclaimPolicy");
-	copy(d, sc, "volumeBindingMode");
-	copy(d, sc, "allowedTopologies");
+	jcopy(d, sc, "provisioner");
+	jcopy(d, sc, "parameters");
+	jcopy(d, sc, "reclaimPolicy");
+	jcopy(d, sc, "volumeBindingMode");
+	jcopy(d, sc, "allowedTopologies");
 	return d;
 }
 
@@ -172,7 +164,7 @@ json_object *export_topology(json_object *pv)
 	}
 	json_object_object_add(d, "zones", zones);
 	json_object_object_add(d, "regions", regions);
-	copy(d, pv, "spec.nodeAffinity");
+	jcopy(d, pv, "spec.nodeAffinity");
 	return d;
 }
 

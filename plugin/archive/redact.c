@@ -134,6 +134,18 @@ char *arc_redact_text(const char *text, struct arc_redactions *r, const char *fi
 
 static int redact_value(json_object *v, struct arc_redactions *r, const char *file);
 
+/* A new string with v's text masked, or NULL when v is not a string or nothing was masked. */
+static json_object *masked_string(json_object *v, struct arc_redactions *r, const char *file)
+{
+	if (!json_object_is_type(v, json_type_string))
+		return NULL;
+	const char *s = json_object_get_string(v);
+	char *masked = arc_redact_text(s, r, file);
+	json_object *out = strcmp(masked, s) != 0 ? json_object_new_string(masked) : NULL;
+	free(masked);
+	return out;
+}
+
 static int redact_env(json_object *env, struct arc_redactions *r, const char *file)
 {
 	int n = 0;
@@ -161,14 +173,10 @@ static int redact_members(json_object *obj, struct arc_redactions *r, const char
 		}
 		if (!strcmp(key, "env") && json_object_is_type(val, json_type_array))
 			n += redact_env(val, r, file);
-		if (json_object_is_type(val, json_type_string)) {
-			const char *s = json_object_get_string(val);
-			char *masked = arc_redact_text(s, r, file);
-			if (strcmp(masked, s) != 0) {
-				json_object_object_add(obj, key, json_object_new_string(masked));
-				n++;
-			}
-			free(masked);
+		json_object *masked = masked_string(val, r, file);
+		if (masked) {
+			json_object_object_add(obj, key, masked);
+			n++;
 		} else {
 			n += redact_value(val, r, file);
 		}
@@ -183,18 +191,13 @@ static int redact_value(json_object *v, struct arc_redactions *r, const char *fi
 		n = redact_members(v, r, file);
 	} else if (json_object_is_type(v, json_type_array)) {
 		for (size_t i = 0; i < json_object_array_length(v); i++) {
-			json_object *e = json_object_array_get_idx(v, i);
-			if (!json_object_is_type(e, json_type_string)) {
-				n += redact_value(e, r, file);
-				continue;
-			}
-			const char *s = json_object_get_string(e);
-			char *masked = arc_redact_text(s, r, file);
-			if (strcmp(masked, s) != 0) {
-				json_object_array_put_idx(v, i, json_object_new_string(masked));
+			json_object *e = json_object_array_get_idx(v, i), *masked = masked_string(e, r, file);
+			if (masked) {
+				json_object_array_put_idx(v, i, masked);
 				n++;
+			} else {
+				n += redact_value(e, r, file);
 			}
-			free(masked);
 		}
 	}
 	return n;

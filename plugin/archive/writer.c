@@ -3,11 +3,13 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "archive/archive.h"
 #include "util/strbuf.h"
@@ -214,5 +216,24 @@ int arc_writer_finish(struct arc_writer *w, int fd, char **why)
 	archive_entry_free(ae);
 	archive_write_free(a);
 	free(sorted);
+	return rc;
+}
+
+int arc_writer_save(struct arc_writer *w, const char *output, char **why)
+{
+	if (!strcmp(output, "-"))
+		return arc_writer_finish(w, STDOUT_FILENO, why);
+	char *tmp = xasprintf("%s.tmp-%ld", output, (long)getpid()), *detail = NULL;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600), rc = 0;
+	if (fd < 0) {
+		*why = xasprintf("cannot write %s: %s", output, strerror(errno));
+		rc = -1;
+	} else if (arc_writer_finish(w, fd, &detail) < 0 || close(fd) < 0 || rename(tmp, output) < 0) {
+		*why = xasprintf("writing %s: %s", output, detail ? detail : strerror(errno));
+		unlink(tmp);
+		rc = -1;
+	}
+	free(detail);
+	free(tmp);
 	return rc;
 }

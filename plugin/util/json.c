@@ -95,6 +95,13 @@ const char *jstr_key(json_object *obj, const char *path, const char *key)
 	return json_object_get_string(v);
 }
 
+void jcopy(json_object *dst, json_object *src, const char *path)
+{
+	json_object *v = jget(src, path);
+	if (v)
+		jset(dst, path, json_object_get(v));
+}
+
 char *jdump(json_object *obj)
 {
 	return xstrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

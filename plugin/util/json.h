@@ -21,6 +21,8 @@ bool jbool(json_object *obj, const char *path, bool *out);
 bool jint64(json_object *obj, const char *path, int64_t *out);
 /* Sets path to val (takes the reference), creating intermediate objects. */
 void jset(json_object *obj, const char *path, json_object *val);
+/* Copies the value at path from src to dst (a new reference), when src has one. */
+void jcopy(json_object *dst, json_object *src, const char *path);
 /* Compact, stable text of obj (caller frees). */
 char *jdump(json_object *obj);
 /* Parses a whole buffer; NULL when it is not one JSON value. */

@@ -588,7 +588,6 @@ static void test_content_name(void **state)
 	free(n);
 }
 
-
 /* ---- bundle ----------------------------------------------------------------- */
 
 static void test_bundle_names(void **state)
@@ -627,7 +626,8 @@ static void test_bundle_choices(void **state)
 	    "{\"name\":\"csi-provisioner\",\"image\":\"registry.k8s.io/sig-storage/csi-provisioner:v5.0.1\"},"
 	    "{\"name\":\"gce-pd-driver\",\"image\":\"gke.gcr.io/gcp-compute-persistent-disk-csi-driver:v1.13\"},"
 	    "{\"name\":\"csi-snapshotter\",\"image\":\"registry.k8s.io/sig-storage/csi-snapshotter:v8.0.1\"}],"
-	    "\"volumes\":[{\"name\":\"socket\",\"emptyDir\":{}}]},\"status\":{\"phase\":\"Running\",\"podIP\":\"1.2.3.4\"}}";
+	    "\"volumes\":[{\"name\":\"socket\",\"emptyDir\":{}}]},\"status\":{\"phase\":\"Running\",\"podIP\":\"1.2.3."
+	    "4\"}}";
 	json_object *pod = jparse(pod_text, strlen(pod_text));
 	struct strlist c = STRLIST_INIT;
 	bundle_log_containers(pod, &c);
