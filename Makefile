@@ -1,7 +1,7 @@
 # kubectl-volsnap. `make` builds ./kubectl-volsnap; `make test` installs what is
 # missing, builds and runs every suite; `make demo` shows it working.
 CC ?= cc
-PKGS := libcurl yaml-0.1 json-c libarchive
+PKGS := libcurl yaml-0.1 json-c libarchive libcrypto
 VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0-dev)
 PREFIX ?= /usr/local
 

@@ -9,3 +9,6 @@ echo "== list: kubectl volsnap list -A vs kubectl get volumesnapshots -A (10,000
 echo
 echo "== doctor: wall time vs the sum of its requests (50 ms added to every request)"
 "$ROOT/bench/doctor.sh"
+echo
+echo "== bundle: kubectl volsnap bundle -A over 10,000 and 30,000 snapshots (memory flat)"
+"$ROOT/bench/bundle.sh"

@@ -14,12 +14,12 @@
 #include "util/xalloc.h"
 
 extern const struct command cmd_version, cmd_doctor, cmd_setup, cmd_take, cmd_list, cmd_describe, cmd_restore,
-    cmd_delete, cmd_prune;
+    cmd_delete, cmd_prune, cmd_export, cmd_import, cmd_bundle;
 
 /* The order is the order of `kubectl volsnap --help`. */
 const struct command *const commands[] = {
-    &cmd_doctor,  &cmd_setup,  &cmd_take,  &cmd_list,	 &cmd_describe,
-    &cmd_restore, &cmd_delete, &cmd_prune, &cmd_version, NULL,
+    &cmd_doctor, &cmd_setup,  &cmd_take,   &cmd_list,	&cmd_describe, &cmd_restore, &cmd_delete,
+    &cmd_prune,	 &cmd_export, &cmd_import, &cmd_bundle, &cmd_version,  NULL,
 };
 
 const struct command *command_find(const char *name)
@@ -62,6 +62,8 @@ static void print_main_help(FILE *f)
 		   "  kubectl volsnap doctor -A          # will snapshots work here? what to fix?\n"
 		   "  kubectl volsnap take data-db-0     # snapshot a PVC and wait until it is ready\n"
 		   "  kubectl volsnap restore data-db-0-20250101120000 --to data-db-restored\n"
+		   "  kubectl volsnap export data-db-0-20250101120000 -o - | kubectl volsnap import - -n staging\n"
+		   "  kubectl volsnap bundle -A -o snapshots-bundle.tar.gz   # for a support ticket\n"
 		   "\nGlobal flags:\n");
 	opts_print_global_help(f);
 	fprintf(f, "\nRun 'kubectl volsnap COMMAND --help' for a command's flags and examples.\n");

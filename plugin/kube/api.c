@@ -35,6 +35,20 @@ int kube_get(struct kube_client *c, const char *path, json_object **out, struct 
 	return http_json(c, "GET", path, NULL, NULL, out, err);
 }
 
+int kube_get_stream(struct kube_client *c, const char *path, kube_data_fn on_data, void *ud, struct kube_error *err)
+{
+	struct http_xfer x;
+	struct http_xfer *xs[1] = {&x};
+	http_xfer_init(&x, "GET", path, NULL, NULL);
+	x.on_data = on_data;
+	x.ud = ud;
+	int rc = http_run(c, xs, 1, NULL, err);
+	if (rc == 0)
+		rc = http_xfer_json(&x, NULL, err);
+	http_xfer_release(&x);
+	return rc;
+}
+
 int kube_create(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags, json_object **out,
 		struct kube_error *err)
 {

@@ -162,7 +162,7 @@ struct kube_resource {
 
 extern const struct kube_resource KUBE_NAMESPACES, KUBE_NODES, KUBE_PVS, KUBE_PVCS, KUBE_EVENTS, KUBE_CONFIGMAPS,
     KUBE_SERVICEACCOUNTS, KUBE_STORAGECLASSES, KUBE_CSIDRIVERS, KUBE_CSINODES, KUBE_DEPLOYMENTS, KUBE_CRONJOBS,
-    KUBE_ROLES, KUBE_ROLEBINDINGS, KUBE_CRDS;
+    KUBE_ROLES, KUBE_ROLEBINDINGS, KUBE_CRDS, KUBE_PODS;
 
 /* The API path of a collection or object: ns NULL on a namespaced resource means
  * all namespaces; name and subresource may be NULL. Caller frees. */
@@ -175,6 +175,10 @@ enum kube_patch_type { KUBE_PATCH_MERGE, KUBE_PATCH_JSON, KUBE_PATCH_STRATEGIC }
 #define KUBE_DRY_RUN 0x1u /* ?dryRun=All: the server validates and persists nothing */
 
 int kube_get(struct kube_client *c, const char *path, json_object **out, struct kube_error *err);
+/* GET of a text answer (a pod's log): the 2xx body goes to on_data in chunks as
+ * it arrives (on_data returns 0 to go on); an error answer becomes err. */
+typedef int (*kube_data_fn)(const char *buf, size_t len, void *ud);
+int kube_get_stream(struct kube_client *c, const char *path, kube_data_fn on_data, void *ud, struct kube_error *err);
 /* POST obj to a collection path; *out (may be NULL) gets the created object. */
 int kube_create(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags, json_object **out,
 		struct kube_error *err);

@@ -9,6 +9,7 @@ const struct kube_resource KUBE_NODES = {"", "v1", "nodes", "Node", false};
 const struct kube_resource KUBE_PVS = {"", "v1", "persistentvolumes", "PersistentVolume", false};
 const struct kube_resource KUBE_PVCS = {"", "v1", "persistentvolumeclaims", "PersistentVolumeClaim", true};
 const struct kube_resource KUBE_EVENTS = {"", "v1", "events", "Event", true};
+const struct kube_resource KUBE_PODS = {"", "v1", "pods", "Pod", true};
 const struct kube_resource KUBE_CONFIGMAPS = {"", "v1", "configmaps", "ConfigMap", true};
 const struct kube_resource KUBE_SERVICEACCOUNTS = {"", "v1", "serviceaccounts", "ServiceAccount", true};
 const struct kube_resource KUBE_STORAGECLASSES = {"storage.k8s.io", "v1", "storageclasses", "StorageClass", false};

@@ -86,6 +86,22 @@ void jset(json_object *obj, const char *path, json_object *val)
 	jset(child, dot + 1, val);
 }
 
+const char *jstr_key(json_object *obj, const char *path, const char *key)
+{
+	json_object *m = jget(obj, path), *v = NULL;
+	if (!m || !json_object_is_type(m, json_type_object) || !json_object_object_get_ex(m, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+void jcopy(json_object *dst, json_object *src, const char *path)
+{
+	json_object *v = jget(src, path);
+	if (v)
+		jset(dst, path, json_object_get(v));
+}
+
 char *jdump(json_object *obj)
 {
 	return xstrdup(json_object_to_json_string_ext(obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -244,6 +244,8 @@ class Api:
             raise errors.page_not_found()
         if not rt.namespaced and ns is not None:
             raise errors.page_not_found()
+        if sub == "log" and rt.gr == ("", "pods") and method == "GET" and name:
+            return self.pod_log(h, rt, ns, name)
         if sub is not None and (sub != "status" or not rt.status
                                 or (rt.crd is not None and version not in rt.sub_status_versions)):
             if rt.crd is not None:
@@ -279,6 +281,19 @@ class Api:
     # -- GET -----------------------------------------------------------------
     def wants_table(self, h):
         return "as=Table" in (h.headers.get("Accept") or "")
+
+    def pod_log(self, h, rt, ns, name):
+        """GET pods/NAME/log: no containers run here, so a pod's log is the text of its
+        volsnap.test/log annotation (a test knob), cut to limitBytes."""
+        obj = self.store.get(rt.gr, self.key(rt, ns, name))
+        if obj is None:
+            raise errors.not_found("", "pods", name)
+        text = ((obj["metadata"].get("annotations") or {}).get("volsnap.test/log") or "").encode()
+        limit = h.query.get("limitBytes")
+        if limit:
+            text = text[:int(limit)]
+        h.send(200, text, "text/plain")
+        return None
 
     def get(self, h, rt, version, ns, name):
         obj, j = self.store.get_json(rt.gr, self.key(rt, ns, name))

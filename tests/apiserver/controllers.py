@@ -523,6 +523,14 @@ class Controllers:
             q = ((pv or {}).get("spec") or {}).get("capacity", {}).get("storage") or \
                 ((pvc.get("spec") or {}).get("resources") or {}).get("requests", {}).get("storage")
             size = quantity_bytes(q) if q is not None else None
+        if size is None and src.get("snapshotHandle"):
+            # ListSnapshots of a pre-provisioned handle reports the storage snapshot's size:
+            # the size recorded by another content with the same handle (an import's source).
+            for _, o in self.store.items(self.rt_vsc.gr):
+                ost = o.get("status") or {}
+                if ost.get("snapshotHandle") == src["snapshotHandle"] and ost.get("restoreSize") is not None:
+                    size = ost["restoreSize"]
+                    break
         st["snapshotHandle"] = src.get("snapshotHandle") or str(uuid.uuid4())
         st["creationTime"] = time.time_ns()
         if size is not None:

@@ -592,6 +592,15 @@ def sync_preprovisioned(vs):
     if not cst.get("readyToUse") and content["spec"]["source"].get("snapshotHandle"):
         # fake sidecar: ListSnapshots finds the pre-existing snapshot
         size = knob(K_RESTORE_SIZE, content)
+        if size is None:
+            # ListSnapshots reports the storage snapshot's size: the one another content with the
+            # same handle recorded (the source of an import).
+            handle = content["spec"]["source"]["snapshotHandle"]
+            for other in kube.get(vsc_path()).get("items", []):
+                ost = other.get("status") or {}
+                if ost.get("snapshotHandle") == handle and ost.get("restoreSize") is not None:
+                    size = str(ost["restoreSize"])
+                    break
 
         def mut(s):
             s["snapshotHandle"] = content["spec"]["source"]["snapshotHandle"]
