@@ -1,117 +1,61 @@
 #!/usr/bin/env bash
-# bench/list.sh [STATE_DIR]: `kubectl volsnap list -A` beside `kubectl get volumesnapshots -A`
-# on 10,000 VolumeSnapshots seeded into the API emulator, in one run: wall time (hyperfine, or the
-# mean of repeated runs without it) and peak memory (/usr/bin/time -f %M), and their ratios.
+# bench/list.sh [real|emulator]: `kubectl volsnap list -A` over N VolumeSnapshots, side by side in
+# one run with `kubectl get volumesnapshots -A` (the ratio users feel) and with the limit: a bare
+# client (bench/bare_list.c) fetching the same pages over one reused connection with nothing parsed
+# but the continue token (the server's own time). Then where the time goes: page size, HTTP/1.1,
+# gzip (what client-go asks for), each measured on both the plugin and the bare client.
 #
-# With the STATE_DIR of a running emulator it seeds that one; otherwise it starts its own and stops
-# it at the end. Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000), VOLSNAP_BENCH_RUNS (5),
-# VOLSNAP_BIN (the kubectl-volsnap to measure, default ./kubectl-volsnap).
+# The real kube-apiserver first: the emulator serves pages faster than a real server and flatters
+# the plugin. Medians of RUNS runs (bench/measure.py); peak memory is the plugin binary's own
+# (kubectl runs plugins with execve, and Linux keeps the RSS high-water mark across it, so
+# `kubectl volsnap` would report kubectl's start-up peak).
 #
-# Memory is measured on the plugin binary itself: kubectl runs plugins with execve, and Linux keeps
-# the RSS high-water mark across execve, so `/usr/bin/time kubectl volsnap ...` would report
-# kubectl's own start-up peak instead of the plugin's.
+# Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000), VOLSNAP_BENCH_RUNS (5), VOLSNAP_BIN (./kubectl-volsnap),
+# VOLSNAP_BENCH_VARIANTS=0 skips the page-size/protocol variants.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BED=${1:-real}
 N=${VOLSNAP_BENCH_SNAPSHOTS:-10000}
 RUNS=${VOLSNAP_BENCH_RUNS:-5}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
 NAMESPACES=10
-BATCH=2000
-
+case "$BED" in
+real) BEDDIR=realserver ;;
+emulator) BEDDIR=apiserver ;;
+*) echo "usage: bench/list.sh [real|emulator]" >&2; exit 2 ;;
+esac
 [ -x "$BIN" ] || { echo "bench/list.sh: $BIN not built (make)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/volsnap-bench.XXXXXX)
-STATE=${1:-}
-OWN_STATE=0
+STATE="$WORK/state"
 cleanup() {
-	[ "$OWN_STATE" = 1 ] && "$ROOT/tests/apiserver/stop.sh" "$STATE" >/dev/null 2>&1
+	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if [ -z "$STATE" ]; then
-	STATE="$WORK/state"
-	OWN_STATE=1
-	"$ROOT/tests/apiserver/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || {
-		cat "$WORK/start.log" >&2
-		exit 1
-	}
+if [ "$BED" = real ]; then
+	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 fi
+"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
 export KUBECONFIG="$STATE/admin.kubeconfig"
 SERVER=$(cat "$STATE/server")
 
-# The plugin on PATH, so `kubectl volsnap` runs the binary under test.
 mkdir -p "$WORK/bin"
 ln -s "$BIN" "$WORK/bin/kubectl-volsnap"
 export PATH="$WORK/bin:$PATH"
+cc -O2 -o "$WORK/bare_list" "$ROOT/bench/bare_list.c" $(pkg-config --cflags --libs libcurl)
 
-# Seeds N ready snapshots over NAMESPACES namespaces through the emulator's seeding endpoint, in
-# batches (one request per BATCH objects instead of N creates).
-seed() {
-	python3 - "$N" "$NAMESPACES" "$BATCH" "$WORK/batch" <<'PY'
-import json, sys
-n, nns, batch, prefix = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-%02d" % i}} for i in range(nns)]
-for i in range(n):
-    ns, pvc = "bench-%02d" % (i % nns), "data-%03d" % (i % 100)
-    items.append({
-        "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
-        "metadata": {"name": "%s-%06d" % (pvc, i), "namespace": ns,
-                     "creationTimestamp": "2024-05-%02dT%02d:00:00Z" % (1 + i % 28, i % 24),
-                     "labels": {"app.kubernetes.io/managed-by": "kubectl-volsnap", "volsnap.io/source-pvc": pvc}},
-        "spec": {"volumeSnapshotClassName": "csi-hostpath-snapclass", "source": {"persistentVolumeClaimName": pvc}},
-        "status": {"boundVolumeSnapshotContentName": "snapcontent-%06d" % i, "readyToUse": True,
-                   "restoreSize": "1Gi", "creationTime": "2024-05-01T00:00:00Z"}})
-for k in range(0, len(items), batch):
-    with open("%s.%04d.json" % (prefix, k // batch), "w") as f:
-        json.dump({"items": items[k:k + batch]}, f)
-PY
-	local f
-	for f in "$WORK"/batch.*.json; do
-		curl -sSf --cacert "$STATE/ca.crt" -H "Authorization: Bearer $(cat "$STATE/admin.token")" \
-			-H 'Content-Type: application/json' --data-binary "@$f" "$SERVER/__emulator/objects" >/dev/null
-	done
-}
-
-# mean_seconds NAME CMD: mean wall time of RUNS runs (hyperfine when installed).
-mean_seconds() {
-	local name=$1 cmd=$2
-	if command -v hyperfine >/dev/null; then
-		hyperfine -N --warmup 1 --runs "$RUNS" --export-json "$WORK/$name.json" "$cmd" >/dev/null 2>&1
-		python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["results"][0]["mean"])' \
-			"$WORK/$name.json"
-	else
-		local start end i
-		bash -c "$cmd" >/dev/null 2>&1
-		start=$(date +%s.%N)
-		for ((i = 0; i < RUNS; i++)); do bash -c "$cmd" >/dev/null 2>&1; done
-		end=$(date +%s.%N)
-		python3 -c "print('%.3f' % (($end - $start) / $RUNS))"
-	fi
-}
-
-# max_rss_kb CMD...: peak RSS of one run, in KB: /usr/bin/time -f %M, or the
-# same number from getrusage when the time package is not installed.
-max_rss_kb() {
-	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
-	else
-		python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
-	fi
-}
-
-# peak_mb CMD...: the largest peak RSS of RUNS runs, in MB.
-peak_mb() {
-	local i kb max=0
-	for ((i = 0; i < RUNS; i++)); do
-		kb=$(max_rss_kb "$@")
-		[ "$kb" -gt "$max" ] && max=$kb
-	done
-	python3 -c "print('%.1f' % ($max / 1024))"
-}
+echo "Seeding $N VolumeSnapshots in $NAMESPACES namespaces on the $BED server..." >&2
+if [ "$BED" = real ]; then
+	# The stand-in snapshot controller would answer every seeded snapshot (contents, status):
+	# stop it, so the server does nothing during the bench but answer the lists.
+	pkill -f "snapshot_controller.py --kubeconfig $STATE/admin.kubeconfig" || true
+	"$ROOT/bench/seed_real.py" "$STATE" "$N" "$NAMESPACES"
+else
+	"$ROOT/bench/seed_emulator.sh" "$STATE" "$N" "$NAMESPACES"
+fi
 
 # Both must see every snapshot, or the timings compare different work.
 check_rows() {
@@ -119,28 +63,58 @@ check_rows() {
 	got=$("$@" 2>/dev/null | tail -n +2 | wc -l)
 	[ "$got" -eq "$N" ] || { echo "bench/list.sh: '$*' printed $got rows, expected $N" >&2; exit 1; }
 }
-
-echo "Seeding $N VolumeSnapshots in $NAMESPACES namespaces..." >&2
-seed
 check_rows "$BIN" list -A
 check_rows kubectl get volumesnapshots -A
 
-echo "Measuring ($RUNS runs each)..." >&2
-t_plugin=$(mean_seconds plugin "kubectl volsnap list -A")
-t_direct=$(mean_seconds direct "$BIN list -A")
-t_kubectl=$(mean_seconds kubectl "kubectl get volumesnapshots -A")
-m_direct=$(peak_mb "$BIN" list -A)
-m_kubectl=$(peak_mb kubectl get volumesnapshots -A)
+URL="$SERVER/apis/snapshot.storage.k8s.io/v1/volumesnapshots"
+BARE=("$WORK/bare_list" "$URL" "$STATE/ca.crt" "$STATE/admin.token")
+m() { # NAME CMD...: one measure.py line, kept as $WORK/NAME.json
+	local name=$1
+	shift
+	"$ROOT/bench/measure.py" "$RUNS" "$@" >"$WORK/$name.json"
+}
 
-python3 - "$N" "$RUNS" "$t_plugin" "$t_direct" "$t_kubectl" "$m_direct" "$m_kubectl" <<'PY'
-import sys
-n, runs = sys.argv[1], sys.argv[2]
-tp, td, tk, md, mk = (float(x) for x in sys.argv[3:])
-print("list -A over %s VolumeSnapshots on the emulator (mean of %s runs; peak RSS: max of %s runs)" % (n, runs, runs))
-print("%-38s %10s %12s" % ("", "wall (s)", "peak (MB)"))
-print("%-38s %10.3f %12s" % ("kubectl volsnap list -A", tp, "-"))
-print("%-38s %10.3f %12.1f" % ("kubectl-volsnap list -A (binary)", td, md))
-print("%-38s %10.3f %12.1f" % ("kubectl get volumesnapshots -A", tk, mk))
-print("ratio volsnap / kubectl get: wall %.2f (via kubectl), %.2f (binary); peak memory %.3f"
-      % (tp / tk, td / tk, md / mk))
+echo "Measuring ($RUNS runs each, medians)..." >&2
+m plugin kubectl volsnap list -A
+m direct "$BIN" list -A
+m kubectl kubectl get volumesnapshots -A
+m bare "${BARE[@]}" 500
+if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
+	m direct_json "$BIN" list -A -o json
+	m kubectl_json kubectl get volumesnapshots -A -o json
+	for size in 2000 5000; do
+		m "direct_$size" "$BIN" list -A --chunk-size "$size"
+		m "bare_$size" "${BARE[@]}" "$size"
+	done
+	m bare_http1 "${BARE[@]}" 500 http1
+	m bare_gzip "${BARE[@]}" 500 gzip
+fi
+
+python3 - "$WORK" "$BED" "$N" "$RUNS" <<'PY'
+import json, os, sys
+work, bed, n, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
+r = {f[:-5]: json.load(open(os.path.join(work, f))) for f in os.listdir(work) if f.endswith(".json")}
+def row(label, k, mem=True):
+    x = r[k]
+    print("  %-52s %8.3f %8.3f %9s %9.1f" % (label, x["wall"], x["first"],
+          "%.1f" % (x["rss_kb"] / 1024) if mem else "-", x["bytes"] / 1e6))
+print("list -A over %s VolumeSnapshots on the %s server (medians of %s runs)" % (n, bed, runs))
+print("  %-52s %8s %8s %9s %9s" % ("", "wall s", "first s", "peak MB", "out MB"))
+row("kubectl volsnap list -A (through kubectl)", "plugin", False)
+row("kubectl-volsnap list -A (the binary)", "direct")
+row("kubectl get volumesnapshots -A", "kubectl")
+row("limit: bare client, same pages (500), nothing parsed", "bare")
+p, d, k, b = r["plugin"]["wall"], r["direct"]["wall"], r["kubectl"]["wall"], r["bare"]["wall"]
+print("  ratio to kubectl: wall %.2f (through kubectl), %.2f (binary); peak memory %.2f"
+      % (p / k, d / k, r["direct"]["rss_kb"] / r["kubectl"]["rss_kb"]))
+print("  ratio to the limit: wall %.2f (through kubectl), %.2f (binary)" % (p / b, d / b))
+if "bare_http1" in r:
+    print("where the time goes (each beside the bare client doing the same):")
+    row("-o json: kubectl-volsnap list -A -o json", "direct_json")
+    row("-o json: kubectl get volumesnapshots -A -o json", "kubectl_json")
+    for size in ("2000", "5000"):
+        row("--chunk-size %s: kubectl-volsnap list -A" % size, "direct_" + size)
+        row("--chunk-size %s: bare client" % size, "bare_" + size)
+    row("bare client over HTTP/1.1 (500)", "bare_http1")
+    row("bare client asking for gzip, as client-go does (500)", "bare_gzip")
 PY

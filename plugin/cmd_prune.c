@@ -24,48 +24,17 @@ struct prune_run {
 	const char *ns; /* NULL with -A */
 	const char *pvc;
 	long chunk;
-	json_object *snaps, *pvcs;
-	struct prune_plan plan;
+	json_object *pvcs;
+	struct prune_plan plan; /* filled page by page: a few hundred bytes a snapshot */
 	int deleted, skipped, failed;
 };
-
-/* Only what plan_prune reads. Prune holds every snapshot of its scope at once,
- * and a whole one (managedFields, annotations, status) costs several times more. */
-static json_object *slim(json_object *s)
-{
-	static const char *const keep[] = {
-	    "metadata.name",
-	    "metadata.namespace",
-	    "metadata.uid",
-	    "metadata.resourceVersion",
-	    "metadata.creationTimestamp",
-	    "metadata.deletionTimestamp",
-	    "spec.source.persistentVolumeClaimName",
-	    "spec.source.volumeSnapshotContentName",
-	    "status.readyToUse",
-	};
-	json_object *o = json_object_new_object(), *labels = jget(s, "metadata.labels"), *by = NULL;
-	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
-		json_object *v = jget(s, keep[i]);
-		if (v)
-			jset(o, keep[i], json_object_get(v));
-	}
-	/* Label keys hold dots: no dotted path for them. */
-	if (json_object_is_type(labels, json_type_object) &&
-	    json_object_object_get_ex(labels, SNAP_LABEL_MANAGED_BY, &by)) {
-		json_object *l = json_object_new_object();
-		json_object_object_add(l, SNAP_LABEL_MANAGED_BY, json_object_get(by));
-		jset(o, "metadata.labels", l);
-	}
-	return o;
-}
 
 static int collect(json_object *s, void *ud)
 {
 	struct prune_run *r = ud;
 	const char *pvc = jstr(s, "spec.source.persistentVolumeClaimName");
 	if (!r->pvc || (pvc && !strcmp(pvc, r->pvc)))
-		json_object_array_add(r->snaps, slim(s));
+		prune_plan_add(&r->plan, s);
 	return 0;
 }
 
@@ -78,7 +47,6 @@ static int read_cluster(struct prune_run *r)
 	char *path = kube_path(&r->api.snapshots, r->ns, NULL, NULL);
 	int rc = EXIT_OK;
 
-	r->snaps = json_object_new_array();
 	if (kube_list_each(r->client, path, &lo, collect, r, NULL, &err) < 0)
 		rc = cmd_fail_kube(r->ctx, &err, "listing snapshots (nothing deleted)");
 	free(path);
@@ -205,7 +173,7 @@ static int prune(struct prune_run *r, const struct prune_policy *policy, bool dr
 	rc = read_cluster(r);
 	if (rc != EXIT_OK)
 		return rc;
-	plan_prune(r->snaps, r->pvcs, (int64_t)time(NULL), policy, &r->plan);
+	prune_plan_decide(&r->plan, r->pvcs, (int64_t)time(NULL), policy);
 	if (!r->plan.n) {
 		if (r->ns)
 			fprintf(stderr, "No snapshots found in %s namespace.\n", r->ns);
@@ -257,7 +225,6 @@ static int run_prune(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = prune(&r, &policy, dry_run, yes);
 	}
 	prune_plan_clear(&r.plan);
-	json_object_put(r.snaps);
 	json_object_put(r.pvcs);
 	snap_api_clear(&r.api);
 	free(args);

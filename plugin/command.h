@@ -49,7 +49,7 @@ struct cmd_ctx {
 	struct kube_client *client;
 
 	/* Raw tri-state booleans of the global flags, folded into g by opts_parse_global. */
-	int g_insecure, g_all_namespaces;
+	int g_insecure, g_all_namespaces, g_show_managed_fields;
 
 	/* Set by cmd_fail(); printed by main. */
 	char *error;

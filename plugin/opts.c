@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "out/out.h"
 #include "util/quantity.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -207,6 +208,8 @@ static struct option global_options(struct cmd_ctx *ctx, int i)
 	    {OPT_KIND_BOOL, 0, "insecure-skip-tls-verify", &ctx->g_insecure, NULL,
 	     "do not verify the server's certificate (insecure)", NULL},
 	    {OPT_KIND_BOOL, 'A', "all-namespaces", &ctx->g_all_namespaces, NULL, "work across all namespaces", NULL},
+	    {OPT_KIND_BOOL, 0, "show-managed-fields", &ctx->g_show_managed_fields, NULL,
+	     "keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)", NULL},
 	    OPT_STRING(0, "request-timeout", &global_request_timeout, "DURATION",
 		       "give up on a single request after this long (0 = never)"),
 	    OPT_STRING('v', "v", &global_verbosity, "LEVEL", "log level: 6 requests, 8 bodies"),
@@ -215,7 +218,7 @@ static struct option global_options(struct cmd_ctx *ctx, int i)
 	return table[i];
 }
 
-#define N_GLOBAL_OPTIONS 12
+#define N_GLOBAL_OPTIONS 13
 
 int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv)
 {
@@ -224,6 +227,7 @@ int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv)
 		opts[i] = global_options(ctx, i);
 	ctx->g_insecure = 0;
 	ctx->g_all_namespaces = 0;
+	ctx->g_show_managed_fields = 0;
 	global_request_timeout = NULL;
 	global_verbosity = NULL;
 
@@ -250,6 +254,7 @@ int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv)
 
 	ctx->g.insecure_skip_tls_verify = ctx->g_insecure == 1;
 	ctx->g.all_namespaces = ctx->g_all_namespaces == 1;
+	out_show_managed_fields = ctx->g_show_managed_fields == 1;
 	if (global_request_timeout) {
 		int64_t ms;
 		if (!duration_parse(global_request_timeout, &ms))

@@ -60,15 +60,46 @@ static void print_json(FILE *f, json_object *v, int level)
 	}
 }
 
+bool out_show_managed_fields;
+
+/* Objects are printed once and dropped, so the field is removed in place
+ * rather than printed around. Nested objects too: describe prints the
+ * snapshot, its content and its events inside one document. */
+static void drop_managed_fields(json_object *v)
+{
+	if (json_object_is_type(v, json_type_array)) {
+		for (size_t i = 0, n = json_object_array_length(v); i < n; i++)
+			drop_managed_fields(json_object_array_get_idx(v, i));
+		return;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return;
+	json_object *meta;
+	if (json_object_object_get_ex(v, "metadata", &meta) && json_object_is_type(meta, json_type_object))
+		json_object_object_del(meta, "managedFields");
+	json_object_object_foreach(v, key, child)
+	{
+		if (strcmp(key, "metadata"))
+			drop_managed_fields(child);
+	}
+}
+
+static json_object *without_managed_fields(json_object *obj)
+{
+	if (!out_show_managed_fields)
+		drop_managed_fields(obj);
+	return obj;
+}
+
 void out_json(FILE *f, json_object *obj)
 {
-	print_json(f, obj, 0);
+	print_json(f, without_managed_fields(obj), 0);
 	fputc('\n', f);
 }
 
 void out_yaml(FILE *f, json_object *obj)
 {
-	json_to_yaml(f, obj);
+	json_to_yaml(f, without_managed_fields(obj));
 }
 
 struct out_list_stream {
@@ -118,11 +149,11 @@ void out_list_item(struct out_list_stream *s, json_object *item)
 {
 	if (s->fmt == OUT_JSON) {
 		fputs(s->n ? ",\n        " : "\n        ", s->f);
-		print_json(s->f, item, 2);
+		print_json(s->f, without_managed_fields(item), 2);
 	} else {
 		if (!s->n)
 			fputc('\n', s->f);
-		print_yaml_item(s->f, item);
+		print_yaml_item(s->f, without_managed_fields(item));
 	}
 	s->n++;
 }

@@ -10,6 +10,10 @@
 enum out_format { OUT_TEXT = 0, OUT_WIDE, OUT_JSON, OUT_YAML, OUT_NAME };
 #define OUT_ALLOW(f) (1u << (f))
 
+/* kubectl's --show-managed-fields: false (the default) leaves metadata.managedFields
+ * out of every object printed as JSON or YAML, as `kubectl get -o yaml` does. */
+extern bool out_show_managed_fields;
+
 /* Parses -o's value; "" or NULL is OUT_TEXT. false when s is not one of the
  * allowed formats. */
 bool out_parse_format(const char *s, unsigned allowed, enum out_format *f);

@@ -80,17 +80,43 @@ bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name,
 	return pvc != NULL;
 }
 
-static void fill_item(struct prune_item *it, json_object *snap)
+void prune_plan_add(struct prune_plan *plan, json_object *snap)
 {
+	static const char *const paths[] = {"metadata.namespace",
+					    "metadata.name",
+					    "spec.source.persistentVolumeClaimName",
+					    "metadata.uid",
+					    "metadata.resourceVersion",
+					    "metadata.creationTimestamp"};
+	enum { N_PATHS = sizeof paths / sizeof *paths };
+	const char *src[N_PATHS];
+	const char **dst[N_PATHS];
+	size_t len = 0;
+
+	if (plan->n == plan->cap) {
+		plan->cap = plan->cap ? plan->cap * 2 : 64;
+		plan->items = xrealloc(plan->items, plan->cap * sizeof *plan->items);
+	}
+	struct prune_item *it = &plan->items[plan->n++];
 	memset(it, 0, sizeof *it);
-	it->snapshot = snap;
-	it->namespace = jstr(snap, "metadata.namespace");
-	it->name = jstr(snap, "metadata.name");
-	it->pvc = jstr(snap, "spec.source.persistentVolumeClaimName");
-	it->uid = jstr(snap, "metadata.uid");
-	it->resource_version = jstr(snap, "metadata.resourceVersion");
-	it->created = jstr(snap, "metadata.creationTimestamp");
+	dst[0] = &it->namespace, dst[1] = &it->name, dst[2] = &it->pvc;
+	dst[3] = &it->uid, dst[4] = &it->resource_version, dst[5] = &it->created;
+	for (size_t i = 0; i < N_PATHS; i++) {
+		src[i] = jstr(snap, paths[i]);
+		len += src[i] ? strlen(src[i]) + 1 : 0;
+	}
+	char *p = it->strings = xmalloc(len ? len : 1);
+	for (size_t i = 0; i < N_PATHS; i++) {
+		if (!src[i])
+			continue;
+		size_t n = strlen(src[i]) + 1;
+		*dst[i] = memcpy(p, src[i], n);
+		p += n;
+	}
 	it->has_created_at = it->created && time_parse_rfc3339(it->created, &it->created_at);
+	it->deleting = jget(snap, "metadata.deletionTimestamp") != NULL;
+	it->managed = str_eq(label(snap, SNAP_LABEL_MANAGED_BY), SNAP_MANAGED_BY);
+	it->ready = snap_is_ready(snap);
 }
 
 /* Newest first; equal timestamps (one-second precision) fall back to the name,
@@ -120,13 +146,13 @@ static void verdict(struct prune_item *it, enum prune_action action, char *reaso
 /* The rules that apply before age matters. Returns false when none did. */
 static bool decide_by_state(struct prune_item *it, const struct prune_policy *policy)
 {
-	if (jget(it->snapshot, "metadata.deletionTimestamp"))
+	if (it->deleting)
 		verdict(it, PRUNE_SKIP, xstrdup("already being deleted"));
-	else if (!policy->include_unmanaged && !str_eq(label(it->snapshot, SNAP_LABEL_MANAGED_BY), SNAP_MANAGED_BY))
+	else if (!policy->include_unmanaged && !it->managed)
 		verdict(it, PRUNE_SKIP, xstrdup("not made by kubectl-volsnap (--include-unmanaged to prune it)"));
 	else if (!it->pvc)
 		verdict(it, PRUNE_KEEP, xstrdup("pre-provisioned, no source PVC"));
-	else if (!snap_is_ready(it->snapshot))
+	else if (!it->ready)
 		verdict(it, PRUNE_KEEP, xstrdup("not ready (in progress or failed)"));
 	else if (!it->has_created_at)
 		verdict(it, PRUNE_KEEP, xstrdup("no creationTimestamp, age unknown"));
@@ -202,12 +228,17 @@ static void count(struct prune_plan *plan)
 void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const struct prune_policy *policy,
 		struct prune_plan *plan)
 {
+	size_t n = json_object_is_type(snapshots, json_type_array) ? json_object_array_length(snapshots) : 0;
 	memset(plan, 0, sizeof *plan);
-	plan->n = json_object_is_type(snapshots, json_type_array) ? json_object_array_length(snapshots) : 0;
-	plan->items = xcalloc(plan->n ? plan->n : 1, sizeof *plan->items);
-	for (size_t i = 0; i < plan->n; i++)
-		fill_item(&plan->items[i], json_object_array_get_idx(snapshots, i));
-	qsort(plan->items, plan->n, sizeof *plan->items, cmp_items);
+	for (size_t i = 0; i < n; i++)
+		prune_plan_add(plan, json_object_array_get_idx(snapshots, i));
+	prune_plan_decide(plan, pvcs, now, policy);
+}
+
+void prune_plan_decide(struct prune_plan *plan, json_object *pvcs, int64_t now, const struct prune_policy *policy)
+{
+	if (plan->n)
+		qsort(plan->items, plan->n, sizeof *plan->items, cmp_items);
 
 	long rank = 0;
 	for (size_t i = 0; i < plan->n; i++) {
@@ -243,8 +274,10 @@ size_t prune_plan_recheck(struct prune_plan *plan, json_object *pvcs)
 
 void prune_plan_clear(struct prune_plan *plan)
 {
-	for (size_t i = 0; i < plan->n; i++)
+	for (size_t i = 0; i < plan->n; i++) {
 		free(plan->items[i].reason);
+		free(plan->items[i].strings);
+	}
 	free(plan->items);
 	memset(plan, 0, sizeof *plan);
 }

@@ -22,10 +22,11 @@ enum prune_action {
 	PRUNE_SKIP,   /* outside prune's reach: not the plugin's, or already being deleted */
 };
 
-/* One snapshot's verdict. Strings are borrowed from the snapshot object. */
+/* One snapshot: what the rules read, copied out of the object so that a plan
+ * over a whole cluster holds a few hundred bytes per snapshot, not a json-c
+ * tree (prune reads every snapshot of its scope before deciding). */
 struct prune_item {
-	json_object *snapshot;
-	const char *namespace;
+	const char *namespace; /* these six point into `strings` */
 	const char *name;
 	const char *pvc; /* spec.source.persistentVolumeClaimName; NULL for pre-provisioned */
 	const char *uid;
@@ -33,6 +34,10 @@ struct prune_item {
 	const char *created; /* metadata.creationTimestamp as sent, or NULL */
 	int64_t created_at;  /* the same in unix seconds, when has_created_at */
 	bool has_created_at;
+	bool deleting; /* metadata.deletionTimestamp is set */
+	bool managed;  /* labelled as made by kubectl-volsnap */
+	bool ready;    /* status.readyToUse */
+	char *strings; /* owned: the strings above, one allocation */
 	enum prune_action action;
 	char *reason;	/* one lowercase phrase, owned */
 	bool rechecked; /* turned from DELETE to SKIP by prune_plan_recheck */
@@ -42,14 +47,19 @@ struct prune_item {
  * printed in, so a PVC's snapshots stand together. */
 struct prune_plan {
 	struct prune_item *items;
-	size_t n;
+	size_t n, cap;
 	size_t n_keep, n_delete, n_skip;
 };
 
-/* Decides, for every VolumeSnapshot in the json array `snapshots`, whether
- * prune keeps or deletes it. `pvcs` is the array of PersistentVolumeClaims of
- * the same namespaces (for the data-source protection); `now` is unix seconds.
- * The plan borrows from `snapshots`, which must outlive it. Never fails. */
+/* Adds one VolumeSnapshot to a plan (zeroed, or cleared, before the first),
+ * copying what the rules read: the object need not outlive the call, so a
+ * paged list adds each item as it arrives. */
+void prune_plan_add(struct prune_plan *plan, json_object *snapshot);
+/* Decides, for every snapshot added, whether prune keeps or deletes it.
+ * `pvcs` is the array of PersistentVolumeClaims of the same namespaces (for
+ * the data-source protection); `now` is unix seconds. Never fails. */
+void prune_plan_decide(struct prune_plan *plan, json_object *pvcs, int64_t now, const struct prune_policy *policy);
+/* Both at once for the json array `snapshots`. */
 void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const struct prune_policy *policy,
 		struct prune_plan *plan);
 void prune_plan_clear(struct prune_plan *plan);

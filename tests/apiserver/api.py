@@ -762,6 +762,7 @@ class Api:
             if rt.generation:
                 md["generation"] = 1
             body["apiVersion"] = rt.api_version()
+            md["managedFields"] = self._managed_fields(h, body)
             if dry:
                 out = sort_keys(body) if rt.crd is not None else body
             else:
@@ -769,6 +770,18 @@ class Api:
                 out = self.store.put(rt.gr, key, sort_keys(body) if rt.crd is not None else body, "ADDED")
         hdr = {"Warning": ['299 - "%s"' % w.replace('"', '\\"') for w in warnings]} if warnings else None
         h.send_json(201, self.out(rt, version, out), hdr)
+
+    @staticmethod
+    def _managed_fields(h, body):
+        """The entry the real server's field manager records on create (its size is what
+        `-o json|yaml` output carries unless managedFields are left out)."""
+        agent = (h.headers.get("User-Agent") or "unknown") if h is not None else "unknown"
+        manager = (h.query.get("fieldManager") if h is not None else None) or agent.split("/")[0]
+        fields = {"f:metadata": {"f:labels": {".": {}}} if body["metadata"].get("labels") else {}}
+        if isinstance(body.get("spec"), dict):
+            fields["f:spec"] = {".": {}, **{"f:" + k: {} for k in sorted(body["spec"])}}
+        return [{"apiVersion": body["apiVersion"], "fieldsType": "FieldsV1", "fieldsV1": fields,
+                 "manager": manager, "operation": "Update", "time": now_rfc3339()}]
 
     def _builtin_defaults(self, rt, obj, seeding=False):
         """Defaulting/admission the real server does for the built-ins we care about."""

@@ -515,7 +515,24 @@ static void test_item_fields(void **state)
 	assert_true(it->has_created_at);
 	assert_int_equal(it->created_at, NOW - DAY);
 	assert_string_equal(it->created, "2024-05-09T12:00:00Z");
-	assert_ptr_equal(it->snapshot, json_object_array_get_idx(fx.snaps, 0));
+	assert_true(it->ready && it->managed && !it->deleting);
+}
+
+/* prune adds each page's items as they arrive and drops the page: the plan
+ * must hold its own copies of everything the rules read. */
+static void test_items_outlive_their_objects(void **state)
+{
+	(void)state;
+	json_object *snaps = array(managed("old", "a", 3 * DAY, READY), managed("new", "a", DAY, READY));
+	memset(&fx.plan, 0, sizeof fx.plan);
+	for (size_t i = 0; i < json_object_array_length(snaps); i++)
+		prune_plan_add(&fx.plan, json_object_array_get_idx(snaps, i));
+	json_object_put(snaps);
+	prune_plan_decide(&fx.plan, NULL, NOW, &fx.policy);
+	assert_int_equal(fx.plan.n, 2);
+	assert_string_equal(find("new")->reason, "newest ready snapshot");
+	assert_int_equal(find("old")->action, PRUNE_DELETE);
+	assert_string_equal(find("old")->uid, "uid-default-old");
 }
 
 static void test_restoring_pvc_direct(void **state)
@@ -617,6 +634,7 @@ int main(void)
 	    T(test_being_deleted_skipped),
 	    T(test_pre_provisioned_kept),
 	    T(test_item_fields),
+	    T(test_items_outlive_their_objects),
 	    T(test_restoring_pvc_direct),
 	    T(test_recheck_drops_new_restore_sources),
 	    T(test_recheck_without_pvcs_changes_nothing),

@@ -192,3 +192,22 @@ volumesnapshot.snapshot.storage.k8s.io/s2" ]
 	assert_status 2
 	assert_output_contains "invalid PVC name"
 }
+
+@test "-o json and -o yaml leave managedFields out unless --show-managed-fields, as kubectl" {
+	make_pvc data
+	make_snaps data data-1
+	# The server records who wrote the object; the test means nothing without it.
+	[ -n "$(kc get volumesnapshot data-1 -n "$NS" --show-managed-fields -o jsonpath='{.metadata.managedFields[0].manager}')" ]
+	run --separate-stderr volsnap list -n "$NS" -o json
+	assert_status 0
+	[ "$(printf '%s' "$output" | py_json "len(doc['items']), 'managedFields' in doc['items'][0]['metadata']")" = "1 False" ]
+	run --separate-stderr volsnap list -n "$NS" -o yaml --show-managed-fields
+	assert_status 0
+	[ "$(printf '%s' "$output" | py_yaml "doc['items'][0]['metadata']['managedFields'][0]['manager'] != ''")" = True ]
+	run --separate-stderr volsnap describe data-1 -n "$NS" -o yaml
+	assert_status 0
+	[ "$(printf '%s' "$output" | py_yaml "'managedFields' in str(doc)")" = False ]
+	run --separate-stderr volsnap describe data-1 -n "$NS" -o json --show-managed-fields
+	assert_status 0
+	[ "$(printf '%s' "$output" | grep -c managedFields)" -ge 1 ]
+}

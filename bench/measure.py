@@ -1,0 +1,38 @@
+#!/usr/bin/python3
+"""bench/measure.py RUNS CMD...: runs CMD RUNS times (after one warm-up run) and prints one JSON
+line: the median wall time, the median time to the first byte of stdout, the largest peak RSS
+(KB, from wait4: the process itself, or what it exec'd into) and the bytes written to stdout.
+A command that fails stops the bench: figures of a failed run compare nothing."""
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+
+def once(cmd):
+    start = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    first, size = None, 0
+    while True:
+        chunk = p.stdout.read1(1 << 16)
+        if not chunk:
+            break
+        if first is None:
+            first = time.monotonic() - start
+        size += len(chunk)
+    _, status, usage = os.wait4(p.pid, 0)
+    wall = time.monotonic() - start
+    p.returncode = os.waitstatus_to_exitcode(status)
+    if p.returncode != 0:
+        sys.exit("measure.py: %s exited %d" % (" ".join(cmd), p.returncode))
+    return wall, first if first is not None else wall, usage.ru_maxrss, size
+
+
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+once(cmd)
+results = [once(cmd) for _ in range(runs)]
+print(json.dumps({"wall": statistics.median(r[0] for r in results),
+                  "first": statistics.median(r[1] for r in results),
+                  "rss_kb": max(r[2] for r in results), "bytes": results[-1][3]}))
