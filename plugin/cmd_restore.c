@@ -353,8 +353,13 @@ static void restore_clear(struct restore *r)
 
 static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct restore r = {
-	    .wait = -1, .timeout_ms = DEFAULT_TIMEOUT_MS, .scale_down = -1, .no_safety = -1, .force = -1, .yes = -1, .resume = -1};
+	struct restore r = {.wait = -1,
+			    .timeout_ms = DEFAULT_TIMEOUT_MS,
+			    .scale_down = -1,
+			    .no_safety = -1,
+			    .force = -1,
+			    .yes = -1,
+			    .resume = -1};
 	struct option options[] = {
 	    OPT_STRING(0, "to", &r.to, "PVC", "name of the new PVC (required)"),
 	    OPT_STRING(0, "storage-class", &r.storage_class, "CLASS",
@@ -370,9 +375,11 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	    OPT_STRING(0, "replace", &r.replace, "PVC", "restore in place: replace this PVC (see below)"),
 	    OPT_BOOL(0, "scale-down", &r.scale_down, "with --replace: scale the PVC's users to 0 and back"),
 	    OPT_BOOL(0, "no-safety-snapshot", &r.no_safety, "with --replace: skip the snapshot of the current data"),
-	    OPT_BOOL(0, "force", &r.force, "with --replace: accept a DaemonSet or bare pod user, or another PVC's snapshot"),
+	    OPT_BOOL(0, "force", &r.force,
+		     "with --replace: accept a DaemonSet or bare pod user, or another PVC's snapshot"),
 	    OPT_BOOL(0, "yes", &r.yes, "with --replace: do not ask (required when stdin is not a terminal)"),
-	    OPT_BOOL(0, "resume", &r.resume, "with --replace: continue a replace that stopped, at its first step not done"),
+	    OPT_BOOL(0, "resume", &r.resume,
+		     "with --replace: continue a replace that stopped, at its first step not done"),
 	    OPT_END(),
 	};
 	int nargs = 0;
@@ -382,7 +389,8 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = EXIT_OK;
 	else if (rc == OPTS_OK && r.replace)
 		rc = run_replace(ctx, &r, nargs, args);
-	else if (rc == OPTS_OK && (r.scale_down >= 0 || r.no_safety >= 0 || r.force >= 0 || r.yes >= 0 || r.resume >= 0))
+	else if (rc == OPTS_OK &&
+		 (r.scale_down >= 0 || r.no_safety >= 0 || r.force >= 0 || r.yes >= 0 || r.resume >= 0))
 		rc = cmd_fail(ctx, EXIT_USAGE, NULL,
 			      "--scale-down, --no-safety-snapshot, --force, --yes and --resume go with --replace PVC");
 	else if (rc == OPTS_OK && !(rc = validate(ctx, &r, nargs, args))) {

@@ -143,7 +143,8 @@ bool replace_state_parse(const char *text, struct replace_state *st, char **why)
 		ow->kind = xstrdup_or_null(jstr(w, "kind"));
 		ow->name = xstrdup_or_null(jstr(w, "name"));
 		if (!ow->kind || !ow->name || !jint64(w, "replicas", &ow->replicas) || ow->replicas < 0) {
-			*why = xstrdup("the " REPLACE_ANNOTATION " annotation has an owner without kind, name or replicas");
+			*why = xstrdup("the " REPLACE_ANNOTATION
+				       " annotation has an owner without kind, name or replicas");
 			goto fail;
 		}
 	}
@@ -315,10 +316,11 @@ static char *plan_consumers(const struct replace_input *in, struct replace_plan 
 			strlist_take(&p->notes, xasprintf("pod %s mounts the PVC: %s %s scales it", pname, kind, name));
 			json_object *up = replace_controller_ref(owner);
 			if (up)
-				strlist_take(&p->notes,
-					     xasprintf("warning: %s %s is managed by %s %s, which may scale it back up: "
-						       "pause it first",
-						       kind, name, jstr_or(up, "kind", "?"), jstr_or(up, "name", "?")));
+				strlist_take(
+				    &p->notes,
+				    xasprintf("warning: %s %s is managed by %s %s, which may scale it back up: "
+					      "pause it first",
+					      kind, name, jstr_or(up, "kind", "?"), jstr_or(up, "name", "?")));
 			if (!strcmp(kind, "StatefulSet") &&
 			    !strcmp(jstr_or(owner, "spec.persistentVolumeClaimRetentionPolicy.whenScaled", "Retain"),
 				    "Delete"))
@@ -368,12 +370,14 @@ static char *check_pvc(const struct replace_input *in, struct replace_plan *p)
 		struct replace_state old = {0};
 		char *why = NULL;
 		bool ok = replace_state_parse(ann, &old, &why);
-		bool busy = ok && !replace_state_complete(&old) && !strcmp(old.pvc_uid, jstr_or(in->pvc, "metadata.uid", ""));
+		bool busy =
+		    ok && !replace_state_complete(&old) && !strcmp(old.pvc_uid, jstr_or(in->pvc, "metadata.uid", ""));
 		char *done = busy ? replace_done_text(&old) : NULL;
-		char *r = busy ? xasprintf("a replace of PVC %s/%s from snapshot %s is in progress (done: %s); continue "
-					   "it with --resume; nothing was changed",
-					   in->ns, in->pvc_name, old.snapshot, done)
-			       : NULL;
+		char *r = busy
+			      ? xasprintf("a replace of PVC %s/%s from snapshot %s is in progress (done: %s); continue "
+					  "it with --resume; nothing was changed",
+					  in->ns, in->pvc_name, old.snapshot, done)
+			      : NULL;
 		free(done);
 		replace_state_clear(&old);
 		free(why);
@@ -400,8 +404,8 @@ static char *check_snapshot(const struct replace_input *in, struct replace_plan 
 			return xasprintf("snapshot %s was taken of PVC %s, not %s; pass --force to restore it into %s "
 					 "anyway; nothing was changed",
 					 name, src, in->pvc_name, in->pvc_name);
-		strlist_take(&p->notes,
-			     xasprintf("warning: snapshot %s was taken of PVC %s, not %s (--force)", name, src, in->pvc_name));
+		strlist_take(&p->notes, xasprintf("warning: snapshot %s was taken of PVC %s, not %s (--force)", name,
+						  src, in->pvc_name));
 	}
 	strlist_take(&p->checks, xasprintf("snapshot %s is ready, in namespace %s", name, in->ns));
 	const char *driver = jstr(in->content, "spec.driver");
@@ -567,10 +571,11 @@ static void step_text(struct strbuf *sb, const struct replace_state *st, enum re
 	json_object *n = st->new_pvc;
 	switch (s) {
 	case REPLACE_SAFETY:
-		strbuf_addf(sb,
-			    "take safety snapshot %s of PVC %s, wait until it is ready, label it " REPLACE_LABEL_PRE_RESTORE
-			    "=%s and pin it (" REPLACE_LABEL_KEEP "=true)",
-			    st->safety, st->pvc, st->pvc);
+		strbuf_addf(
+		    sb,
+		    "take safety snapshot %s of PVC %s, wait until it is ready, label it " REPLACE_LABEL_PRE_RESTORE
+		    "=%s and pin it (" REPLACE_LABEL_KEEP "=true)",
+		    st->safety, st->pvc, st->pvc);
 		break;
 	case REPLACE_RETAIN:
 		strbuf_addf(sb, "set PV %s's reclaim policy %s -> Retain (the old one is recorded)", st->pv,
@@ -593,7 +598,8 @@ static void step_text(struct strbuf *sb, const struct replace_state *st, enum re
 	case REPLACE_CREATE:
 		strbuf_addf(sb, "create PVC %s from snapshot %s (class %s, %s, %s), then %s", st->pvc, st->snapshot,
 			    jstr_or(n, "spec.storageClassName", "default"),
-			    jstr_or(n, "spec.resources.requests.storage", "?"), jstr_or(n, "spec.volumeMode", "Filesystem"),
+			    jstr_or(n, "spec.resources.requests.storage", "?"),
+			    jstr_or(n, "spec.volumeMode", "Filesystem"),
 			    wffc ? "leave it Pending: its class binds on first consumer" : "wait until it is Bound");
 		break;
 	case REPLACE_SCALE_UP:

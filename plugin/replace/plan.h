@@ -54,8 +54,8 @@ struct replace_state {
 	char *safety;		  /* the safety snapshot's name, or NULL with --no-safety-snapshot */
 	struct replace_owner *owners;
 	size_t n_owners;
-	unsigned planned; /* bit per replace_step */
-	unsigned done;	  /* bit per replace_step */
+	unsigned planned;     /* bit per replace_step */
+	unsigned done;	      /* bit per replace_step */
 	json_object *new_pvc; /* the PVC to create (owned) */
 };
 
@@ -96,10 +96,10 @@ struct replace_input {
 };
 
 struct replace_plan {
-	char *refusal;		/* NULL, or why not and what to do: one line */
-	struct strlist checks;	/* what was checked, for the printed plan */
-	struct strlist notes;	/* consumers and warnings */
-	struct strlist waits;	/* pods no owner scales: waited for until gone (--force) */
+	char *refusal;		    /* NULL, or why not and what to do: one line */
+	struct strlist checks;	    /* what was checked, for the printed plan */
+	struct strlist notes;	    /* consumers and warnings */
+	struct strlist waits;	    /* pods no owner scales: waited for until gone (--force) */
 	struct replace_state state; /* the initial state: nothing done */
 	bool binds_on_first_consumer;
 };

@@ -106,8 +106,9 @@ static int read_consumers(struct run *r)
 	int rc = kube_list_all(r->c, path, NULL, &r->pods, &err);
 	free(path);
 	if (rc < 0)
-		return cmd_fail_kube(r->ctx, &err, "listing the pods of namespace %s (needed to know who mounts the PVC; "
-						   "nothing was changed)",
+		return cmd_fail_kube(r->ctx, &err,
+				     "listing the pods of namespace %s (needed to know who mounts the PVC; "
+				     "nothing was changed)",
 				     r->o->ns);
 	r->owners = json_object_new_array();
 	struct strlist seen = STRLIST_INIT;
@@ -153,9 +154,11 @@ static int stopped(struct run *r, enum replace_step at)
 	char *cause = r->ctx->error ? r->ctx->error : xstrdup("interrupted");
 	r->ctx->error = NULL;
 	char *done = replace_done_text(&r->st), *data = old_data_text(r);
-	int rc = cmd_fail(r->ctx, EXIT_FAILED, r->resume_cmd, "%s; the replace stopped at step %s (done: %s); the old "
-							      "data is in %s",
-			  cause, replace_step_name(at), done, data);
+	char *where =
+	    at == REPLACE_NSTEPS ? xstrdup("with every step done") : xasprintf("before step %s", replace_step_name(at));
+	int rc = cmd_fail(r->ctx, EXIT_FAILED, r->resume_cmd,
+			  "%s; the replace stopped %s (done: %s); the old data is in %s", cause, where, done, data);
+	free(where);
 	free(cause);
 	free(done);
 	free(data);
@@ -312,9 +315,11 @@ static int step_safety(struct run *r)
 	json_object *snap = NULL;
 	char *what = xasprintf("safety snapshot %s/%s", st->ns, st->safety);
 	int rc = get_opt(r, kube_path(&r->api.snapshots, st->ns, st->safety, NULL), what, false, &snap);
-	if (!rc && snap && (!replace_meta(snap, "labels", REPLACE_LABEL_PRE_RESTORE) || strcmp(replace_meta(snap, "labels", REPLACE_LABEL_PRE_RESTORE), st->pvc)))
-		rc = cmd_fail(r->ctx, EXIT_FAILED, NULL, "%s exists and is not the pre-restore snapshot of PVC %s", what,
-			      st->pvc);
+	if (!rc && snap &&
+	    (!replace_meta(snap, "labels", REPLACE_LABEL_PRE_RESTORE) ||
+	     strcmp(replace_meta(snap, "labels", REPLACE_LABEL_PRE_RESTORE), st->pvc)))
+		rc = cmd_fail(r->ctx, EXIT_FAILED, NULL, "%s exists and is not the pre-restore snapshot of PVC %s",
+			      what, st->pvc);
 	if (!rc && !snap) {
 		struct strlist labels = STRLIST_INIT;
 		strlist_push(&labels, REPLACE_LABEL_KEEP "=true");
@@ -486,8 +491,8 @@ static int wait_new_bound(struct run *r, const char *what)
 	}
 	struct kube_error err = {0};
 	char *why = NULL;
-	enum wait_outcome out = wait_for(r->c, &KUBE_PVCS, r->st.ns, r->st.pvc, wait_check_pvc_bound,
-					 r->o->timeout_ms, r->ctx->stderr_tty, what, NULL, &why, &err);
+	enum wait_outcome out = wait_for(r->c, &KUBE_PVCS, r->st.ns, r->st.pvc, wait_check_pvc_bound, r->o->timeout_ms,
+					 r->ctx->stderr_tty, what, NULL, &why, &err);
 	int rc = EXIT_OK;
 	if (out == WAIT_ERROR)
 		rc = cmd_fail_kube(r->ctx, &err, "waiting for %s", what);
@@ -628,8 +633,7 @@ static int execute(struct run *r)
 		if (!rc)
 			rc = mark_done(r, s);
 		if (rc) {
-			enum replace_step at = replace_next_step(&r->st);
-			rc = stopped(r, at == REPLACE_NSTEPS ? s : at);
+			rc = stopped(r, replace_next_step(&r->st));
 			break;
 		}
 	}
@@ -696,10 +700,11 @@ static int find_state_pv(struct run *r, struct replace_state *st, bool *found)
 		if (ann && replace_state_parse(ann, &s, &why) && !strcmp(s.ns, r->o->ns) && !strcmp(s.pvc, r->o->pvc) &&
 		    !replace_state_complete(&s)) {
 			if (*found)
-				rc = cmd_fail(r->ctx, EXIT_FAILED, NULL,
-					      "PVs %s and %s both record an unfinished replace of PVC %s/%s; remove the "
-					      "annotation " REPLACE_ANNOTATION " from the one that is not current",
-					      st->pv, s.pv, r->o->ns, r->o->pvc);
+				rc =
+				    cmd_fail(r->ctx, EXIT_FAILED, NULL,
+					     "PVs %s and %s both record an unfinished replace of PVC %s/%s; remove the "
+					     "annotation " REPLACE_ANNOTATION " from the one that is not current",
+					     st->pv, s.pv, r->o->ns, r->o->pvc);
 			else
 				*st = s, memset(&s, 0, sizeof s), *found = true;
 		}
@@ -769,8 +774,8 @@ static int resume(struct run *r)
 		return rc;
 	char *done = replace_done_text(&r->st), *steps = replace_steps_text(&r->st, r->wffc);
 	if (replace_state_complete(&r->st)) {
-		printf("the replace of PVC %s/%s from snapshot %s is complete; nothing to resume\n", r->st.ns, r->st.pvc,
-		       r->st.snapshot);
+		printf("the replace of PVC %s/%s from snapshot %s is complete; nothing to resume\n", r->st.ns,
+		       r->st.pvc, r->st.snapshot);
 	} else {
 		printf("Resume the replace of PVC %s/%s from snapshot %s at step %s (done: %s)\nSteps:\n%s", r->st.ns,
 		       r->st.pvc, r->st.snapshot, replace_step_name(replace_next_step(&r->st)), done, steps);
@@ -794,10 +799,11 @@ static int read_for_plan(struct run *r)
 		bool found = false;
 		rc = find_state_pv(r, &s, &found);
 		if (!rc && found)
-			rc = cmd_fail(r->ctx, EXIT_FAILED, NULL,
-				      "PVC %s/%s is gone: a replace of it from snapshot %s stopped half-way; continue it "
-				      "with kubectl volsnap restore %s --replace %s -n %s --resume",
-				      r->o->ns, r->o->pvc, s.snapshot, s.snapshot, r->o->pvc, r->o->ns);
+			rc = cmd_fail(
+			    r->ctx, EXIT_FAILED, NULL,
+			    "PVC %s/%s is gone: a replace of it from snapshot %s stopped half-way; continue it "
+			    "with kubectl volsnap restore %s --replace %s -n %s --resume",
+			    r->o->ns, r->o->pvc, s.snapshot, s.snapshot, r->o->pvc, r->o->ns);
 		else if (!rc)
 			rc = cmd_fail(r->ctx, EXIT_FAILED, "use restore --to for a new PVC",
 				      "PVC %s/%s not found; nothing was changed", r->o->ns, r->o->pvc);
