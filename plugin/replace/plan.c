@@ -493,9 +493,7 @@ json_object *replace_new_pvc(json_object *pvc, json_object *snapshot, json_objec
 		jset(n, "spec.resources.requests.storage", json_object_new_string(q));
 		free(q);
 	}
-	jset(n, "spec.dataSource.apiGroup", json_object_new_string(SNAP_GROUP));
-	jset(n, "spec.dataSource.kind", json_object_new_string("VolumeSnapshot"));
-	jset(n, "spec.dataSource.name", json_object_new_string(snap_name));
+	restore_set_data_source(n, snap_name);
 	return n;
 }
 
@@ -566,6 +564,14 @@ void replace_plan_clear(struct replace_plan *p)
 	replace_state_clear(&p->state);
 }
 
+/* " Deployment web 3 -> 0, StatefulSet db 1 -> 0", or "... back to 3". */
+static void add_owners(struct strbuf *sb, const struct replace_state *st, bool down)
+{
+	for (size_t i = 0; i < st->n_owners; i++)
+		strbuf_addf(sb, "%s %s %s %s%lld%s", i ? "," : "", st->owners[i].kind, st->owners[i].name,
+			    down ? "" : "back to ", (long long)st->owners[i].replicas, down ? " -> 0" : "");
+}
+
 static void step_text(struct strbuf *sb, const struct replace_state *st, enum replace_step s, bool wffc)
 {
 	json_object *n = st->new_pvc;
@@ -583,9 +589,7 @@ static void step_text(struct strbuf *sb, const struct replace_state *st, enum re
 		break;
 	case REPLACE_SCALE_DOWN:
 		strbuf_addstr(sb, "record replicas on the PVC, scale");
-		for (size_t i = 0; i < st->n_owners; i++)
-			strbuf_addf(sb, "%s %s %s %lld -> 0", i ? "," : "", st->owners[i].kind, st->owners[i].name,
-				    (long long)st->owners[i].replicas);
+		add_owners(sb, st, true);
 		strbuf_addstr(sb, st->n_owners ? "," : " nothing,");
 		strbuf_addstr(sb, " wait until no pod mounts the PVC (pods are never force-deleted)");
 		break;
@@ -604,9 +608,7 @@ static void step_text(struct strbuf *sb, const struct replace_state *st, enum re
 		break;
 	case REPLACE_SCALE_UP:
 		strbuf_addstr(sb, "scale");
-		for (size_t i = 0; i < st->n_owners; i++)
-			strbuf_addf(sb, "%s %s %s back to %lld", i ? "," : "", st->owners[i].kind, st->owners[i].name,
-				    (long long)st->owners[i].replicas);
+		add_owners(sb, st, false);
 		break;
 	default:
 		break;
