@@ -798,15 +798,16 @@ static int read_for_plan(struct run *r)
 		struct replace_state s = {0};
 		bool found = false;
 		rc = find_state_pv(r, &s, &found);
+		char *done = found ? replace_done_text(&s) : NULL;
 		if (!rc && found)
-			rc = cmd_fail(
-			    r->ctx, EXIT_FAILED, NULL,
-			    "PVC %s/%s is gone: a replace of it from snapshot %s stopped half-way; continue it "
-			    "with kubectl volsnap restore %s --replace %s -n %s --resume",
-			    r->o->ns, r->o->pvc, s.snapshot, s.snapshot, r->o->pvc, r->o->ns);
+			rc = cmd_fail(r->ctx, EXIT_FAILED, NULL,
+				      "PVC %s/%s is gone: a replace of it from snapshot %s is in progress (done: %s); "
+				      "continue it with kubectl volsnap restore %s --replace %s -n %s --resume",
+				      r->o->ns, r->o->pvc, s.snapshot, done, s.snapshot, r->o->pvc, r->o->ns);
 		else if (!rc)
 			rc = cmd_fail(r->ctx, EXIT_FAILED, "use restore --to for a new PVC",
 				      "PVC %s/%s not found; nothing was changed", r->o->ns, r->o->pvc);
+		free(done);
 		replace_state_clear(&s);
 	}
 	const char *pv = jstr(r->pvc, "spec.volumeName");
