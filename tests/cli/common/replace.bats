@@ -344,6 +344,37 @@ YAML
 	done
 }
 
+@test "replace --no-safety-snapshot skips the snapshot and still retains the old PV" {
+	data_and_snapshot
+	run --separate-stderr volsnap restore s1 --replace data -n "$NS" --yes --no-safety-snapshot --timeout 60s
+	assert_status 0
+	refute_output_contains "safety-snapshot"
+	[ "$(count volumesnapshot -n "$NS" -l volsnap.io/pre-restore-of)" -eq 0 ]
+	[ "$(get pvc data -n "$NS" -o jsonpath='{.spec.dataSource.name}')" = s1 ]
+	[ "$(get pv "$OLD_PV" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}')" = Retain ]
+}
+
+@test "replace --scale-down --force with a bare pod: waits until its user removes it, never deletes it" {
+	data_and_snapshot
+	bare_pod lonely data
+	(
+		# The user stops the pod once the run waits for it.
+		for _ in $(seq 1 100); do
+			[ -n "$(kc get pv "$OLD_PV" -o jsonpath='{.metadata.annotations.volsnap\.io/replace-state}' 2>/dev/null |
+				grep -o '"retain"\]')" ] && break
+			sleep 0.2
+		done
+		kc delete pod lonely -n "$NS" --wait=false >/dev/null 2>&1
+	) 3>&- &
+	run --separate-stderr volsnap restore s1 --replace data -n "$NS" --yes --scale-down --force --timeout 60s
+	assert_status 0
+	assert_output_contains "waited for until gone (--force): lonely (pod lonely is a bare pod (no controller))"
+	[[ "$stderr" == *"waiting until no pod mounts PVC $NS/data"* ]]
+	replaced
+	run kc get pod lonely -n "$NS"
+	[ "$status" -ne 0 ]
+}
+
 @test "replace --resume with nothing recorded says so" {
 	data_and_snapshot
 	run --separate-stderr volsnap restore s1 --replace data -n "$NS" --yes --resume

@@ -69,7 +69,7 @@ for r in json.load(sys.stdin)["requests"]:
 	(
 		sleep 2
 		kc delete volumeattachment "va-$NS" >/dev/null
-	) &
+	) 3>&- &
 	run --separate-stderr volsnap restore s1 --replace data -n "$NS" --yes --resume --timeout 30s
 	assert_status 0
 	[ "$(get pvc data -n "$NS" -o jsonpath='{.spec.dataSource.name}')" = s1 ]
