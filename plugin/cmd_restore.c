@@ -411,7 +411,7 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct command cmd_restore = {
     .name = "restore",
-    .summary = "Create a new PVC from a snapshot",
+    .summary = "Create a new PVC from a snapshot, or bring a PVC back to one in place",
     .usage = "restore SNAPSHOT --to PVC [--storage-class CLASS] [--size QUANTITY] [--access-mode MODE]... "
 	     "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]\n"
 	     "       restore SNAPSHOT --replace PVC [--scale-down] [--no-safety-snapshot] [--force] [--timeout 5m] "
