@@ -7,6 +7,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../helpers
+load ../replace
 
 setup() {
 	new_ns
@@ -18,34 +19,6 @@ setup() {
 teardown() {
 	local p
 	for p in "${WATCHERS[@]}"; do kill "$p" 2>/dev/null || true; done
-}
-
-# get ARGS...: kubectl get that must succeed (a failed read never passes a check).
-get() {
-	local out
-	out=$(kc get "$@") || {
-		echo "read failed: kubectl get $*" >&2
-		return 1
-	}
-	printf '%s' "$out"
-}
-
-# count ARGS...: how many objects kubectl get names (the read must succeed).
-count() {
-	local out
-	out=$(get "$@" -o name) || return 1
-	printf '%s' "$out" | grep -c . || true
-}
-
-# The PVC "data" (or $1), labelled and annotated as a user would, and its ready snapshot s1.
-data_and_snapshot() {
-	local pvc=${1:-data}
-	make_pvc "$pvc"
-	kc label pvc "$pvc" -n "$NS" app=db >/dev/null
-	kc annotate pvc "$pvc" -n "$NS" team=storage >/dev/null
-	volsnap take "$pvc" -n "$NS" --name s1 --wait --timeout 60s >/dev/null
-	OLD_UID=$(get pvc "$pvc" -n "$NS" -o jsonpath='{.metadata.uid}')
-	OLD_PV=$(get pvc "$pvc" -n "$NS" -o jsonpath='{.spec.volumeName}')
 }
 
 # What a refusal leaves: the same PVC on the same PV, the PV's policy and

@@ -4,6 +4,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../helpers
+load ../replace
 
 setup() {
 	emulator_only "VolumeAttachments and seeded node-bound PVCs"
@@ -14,22 +15,6 @@ setup() {
 teardown() {
 	local o
 	for o in "${CLEANUP[@]}"; do kc delete "$o" --wait=false >/dev/null 2>&1 || true; done
-}
-
-get() {
-	local out
-	out=$(kc get "$@") || {
-		echo "read failed: kubectl get $*" >&2
-		return 1
-	}
-	printf '%s' "$out"
-}
-
-data_and_snapshot() {
-	make_pvc data
-	volsnap take data -n "$NS" --name s1 --wait --timeout 60s >/dev/null
-	OLD_UID=$(get pvc data -n "$NS" -o jsonpath='{.metadata.uid}')
-	OLD_PV=$(get pvc data -n "$NS" -o jsonpath='{.spec.volumeName}')
 }
 
 attach() { # NAME PV
@@ -79,7 +64,7 @@ for r in json.load(sys.stdin)["requests"]:
 	deleted=$(seq_of DELETE "/namespaces/$NS/persistentvolumeclaims/data" kubectl-volsnap)
 	[ -n "$detached" ] && [ -n "$deleted" ] && [ "$detached" -lt "$deleted" ]
 	# The safety snapshot was not taken twice.
-	[ "$(get volumesnapshot -n "$NS" -l volsnap.io/pre-restore-of=data -o name | grep -c .)" -eq 1 ]
+	[ "$(count volumesnapshot -n "$NS" -l volsnap.io/pre-restore-of=data)" -eq 1 ]
 }
 
 @test "replace of a PVC bound on a node by a WaitForFirstConsumer class: selected-node carried, not waited for" {
