@@ -587,7 +587,7 @@ static void catch_interrupts(struct run *r)
 {
 	free(interrupt_msg);
 	interrupt_msg = xasprintf("\ninterrupted: the replace of PVC %s/%s is recorded on PV %s; the steps done so "
-				  "far stay done; continue with: %s\n",
+				  "far stay done; %s\n",
 				  r->st.ns, r->st.pvc, r->st.pv, r->resume_cmd);
 	struct sigaction sa = {.sa_handler = on_interrupt};
 	sigemptyset(&sa.sa_mask);

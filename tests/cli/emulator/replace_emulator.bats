@@ -107,3 +107,22 @@ PY
 	[ -z "$(get pvc data -n "$NS" -o jsonpath='{.metadata.annotations.pv\.kubernetes\.io/bind-completed}')" ]
 	[ "$(get pv "pv-$NS" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}')" = Retain ]
 }
+
+@test "replace interrupted with Ctrl-C while it waits: says where it stopped, --resume finishes it" {
+	data_and_snapshot
+	attach "va-$NS" "$OLD_PV"
+	local err="$BATS_TEST_TMPDIR/err" pid rc=0
+	kubectl-volsnap restore s1 --replace data -n "$NS" --yes --timeout 60s </dev/null >/dev/null 2>"$err" 3>&- &
+	pid=$!
+	wait_for 60 grep -q "waiting until PV $OLD_PV is detached" "$err"
+	kill -INT "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 130 ]
+	grep -q "interrupted: the replace of PVC $NS/data is recorded on PV $OLD_PV; the steps done so far stay done; continue with: kubectl volsnap restore s1 --replace data -n $NS --resume" "$err"
+	[ "$(get pvc data -n "$NS" -o jsonpath='{.metadata.uid}')" = "$OLD_UID" ]
+	[ "$(get pv "$OLD_PV" -o jsonpath='{.spec.persistentVolumeReclaimPolicy}')" = Retain ]
+	kc delete volumeattachment "va-$NS" >/dev/null
+	run --separate-stderr volsnap restore s1 --replace data -n "$NS" --yes --resume --timeout 60s
+	assert_status 0
+	[ "$(get pvc data -n "$NS" -o jsonpath='{.spec.dataSource.name}')" = s1 ]
+}
