@@ -8,6 +8,7 @@
 #include "command.h"
 #include "opts.h"
 #include "out/out.h"
+#include "replace/run.h"
 #include "snap/restore.h"
 #include "snap/snap.h"
 #include "snap/wait.h"
@@ -31,7 +32,47 @@ struct restore {
 	/* read from the cluster; owned */
 	json_object *snap, *content, *source_pvc, *sc;
 	char *class_name; /* the StorageClass chosen, NULL = the cluster's default */
+	/* --replace PVC: in place (plugin/replace/) */
+	const char *replace;
+	int scale_down, no_safety, force, yes, resume;
 };
+
+/* restore SNAPSHOT --replace PVC: its own flags, checked here, run by plugin/replace/. */
+static int run_replace(struct cmd_ctx *ctx, struct restore *r, int nargs, char **args)
+{
+	if (nargs != 1)
+		return cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap restore SNAPSHOT --replace PVC [flags]",
+				nargs ? "restore one snapshot at a time" : "which snapshot?");
+	if (!snap_valid_name(args[0]) || !snap_valid_name(r->replace))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid name",
+				snap_valid_name(args[0]) ? r->replace : args[0]);
+	if (r->to || r->storage_class || r->size || r->access_modes.n || r->output)
+		return cmd_fail(ctx, EXIT_USAGE, NULL,
+				"--replace keeps the PVC's own name, class, size, access modes and output; drop --to, "
+				"--storage-class, --size, --access-mode and -o");
+	if (r->dry_run && strcmp(r->dry_run, "client") && strcmp(r->dry_run, "none"))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "--replace --dry-run prints the plan: use --dry-run alone");
+	bool dry = r->dry_run && !strcmp(r->dry_run, "client");
+	if (r->timeout_ms < 0)
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "--timeout must not be negative");
+	if (!dry && r->yes <= 0 && !ctx->stdin_tty)
+		return cmd_fail(ctx, EXIT_USAGE, "add --yes to replace without a prompt",
+				"not replacing PVC %s without confirmation: stdin is not a terminal", r->replace);
+	struct kube_client *c = cmd_client(ctx);
+	if (!c)
+		return cmd_failed(ctx);
+	struct replace_opts o = {.snapshot = args[0],
+				 .pvc = r->replace,
+				 .ns = cmd_namespace(ctx),
+				 .scale_down = r->scale_down > 0,
+				 .no_safety = r->no_safety > 0,
+				 .force = r->force > 0,
+				 .dry_run = dry,
+				 .yes = r->yes > 0,
+				 .resume = r->resume > 0,
+				 .timeout_ms = r->timeout_ms};
+	return replace_run(ctx, c, &o);
+}
 
 static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **args)
 {
@@ -312,7 +353,13 @@ static void restore_clear(struct restore *r)
 
 static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	struct restore r = {.wait = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
+	struct restore r = {.wait = -1,
+			    .timeout_ms = DEFAULT_TIMEOUT_MS,
+			    .scale_down = -1,
+			    .no_safety = -1,
+			    .force = -1,
+			    .yes = -1,
+			    .resume = -1};
 	struct option options[] = {
 	    OPT_STRING(0, "to", &r.to, "PVC", "name of the new PVC (required)"),
 	    OPT_STRING(0, "storage-class", &r.storage_class, "CLASS",
@@ -325,6 +372,14 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	    OPT_STRING('o', "output", &r.output, "FORMAT", "name, json or yaml"),
 	    OPT_OPTARG(0, "dry-run", &r.dry_run, "MODE", "client",
 		       "client: print the PVC, send nothing; server: let the server validate it"),
+	    OPT_STRING(0, "replace", &r.replace, "PVC", "restore in place: replace this PVC (see below)"),
+	    OPT_BOOL(0, "scale-down", &r.scale_down, "with --replace: scale the PVC's users to 0 and back"),
+	    OPT_BOOL(0, "no-safety-snapshot", &r.no_safety, "with --replace: skip the snapshot of the current data"),
+	    OPT_BOOL(0, "force", &r.force,
+		     "with --replace: accept a DaemonSet or bare pod user, or another PVC's snapshot"),
+	    OPT_BOOL(0, "yes", &r.yes, "with --replace: do not ask (required when stdin is not a terminal)"),
+	    OPT_BOOL(0, "resume", &r.resume,
+		     "with --replace: continue a replace that stopped, at its first step not done"),
 	    OPT_END(),
 	};
 	int nargs = 0;
@@ -332,6 +387,12 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	int rc = opts_parse(ctx, options, argc, argv, &nargs, &args);
 	if (rc == OPTS_HELP)
 		rc = EXIT_OK;
+	else if (rc == OPTS_OK && r.replace)
+		rc = run_replace(ctx, &r, nargs, args);
+	else if (rc == OPTS_OK &&
+		 (r.scale_down >= 0 || r.no_safety >= 0 || r.force >= 0 || r.yes >= 0 || r.resume >= 0))
+		rc = cmd_fail(ctx, EXIT_USAGE, NULL,
+			      "--scale-down, --no-safety-snapshot, --force, --yes and --resume go with --replace PVC");
 	else if (rc == OPTS_OK && !(rc = validate(ctx, &r, nargs, args))) {
 		if (r.wait < 0)
 			r.wait = ctx->stderr_tty;
@@ -350,9 +411,11 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 
 const struct command cmd_restore = {
     .name = "restore",
-    .summary = "Create a new PVC from a snapshot",
+    .summary = "Create a new PVC from a snapshot, or bring a PVC back to one in place",
     .usage = "restore SNAPSHOT --to PVC [--storage-class CLASS] [--size QUANTITY] [--access-mode MODE]... "
-	     "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]",
+	     "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]\n"
+	     "       restore SNAPSHOT --replace PVC [--scale-down] [--no-safety-snapshot] [--force] [--timeout 5m] "
+	     "[--dry-run] [--yes] [--resume]",
     .help = "Creates PVC with the snapshot as its dataSource, in the snapshot's namespace.\n"
 	    "\n"
 	    "Class, access modes, volume mode and size default to the source PVC's when it still\n"
@@ -361,12 +424,28 @@ const struct command cmd_restore = {
 	    "CSI driver than the snapshot, or --size is below restoreSize. --wait follows the PVC\n"
 	    "until it is Bound; a class that binds on first consumer is reported, not waited for.\n"
 	    "\n"
+	    "--replace PVC restores in place (CSI has no revert, so the PVC is replaced), printing the\n"
+	    "plan first: a safety snapshot of the PVC, waited on until ready and pinned\n"
+	    "(volsnap.io/keep=true); its PV set to Retain; with --scale-down its Deployments and\n"
+	    "StatefulSets scaled to 0 (replicas recorded) and their pods waited on until gone, never\n"
+	    "force-deleted; the PVC deleted once its VolumeAttachments are gone; recreated with the same\n"
+	    "name, class, modes and metadata from the snapshot; owners scaled back. The old PV is kept\n"
+	    "and its name printed with the command that deletes it. It refuses, changing nothing, a\n"
+	    "PVC in use without --scale-down, a DaemonSet or bare pod user or another PVC's snapshot\n"
+	    "without --force, an unready snapshot, another driver or volume mode. Each step is\n"
+	    "recorded on the PV and PVC (volsnap.io/replace-state): a stopped run says where the old\n"
+	    "data is, and --resume continues at the first step not done. Asks on a terminal; --yes\n"
+	    "otherwise.\n"
+	    "\n"
 	    "Examples:\n"
 	    "  # Restore into a new PVC and wait until it is bound\n"
 	    "  kubectl volsnap restore data-db-0-20250601100000 --to data-db-0-restored --wait\n"
 	    "\n"
 	    "  # A bigger volume, in another class of the same driver\n"
 	    "  kubectl volsnap restore snap1 --to big --size 20Gi --storage-class fast-csi\n"
+	    "\n"
+	    "  # Bring PVC data-db-0 back to a snapshot in place, stopping its StatefulSet meanwhile\n"
+	    "  kubectl volsnap restore data-db-0-20250601100000 --replace data-db-0 --scale-down\n"
 	    "\n"
 	    "  # The manifest only\n"
 	    "  kubectl volsnap restore snap1 --to copy --dry-run=client -o yaml\n",

@@ -162,6 +162,13 @@ static json_object *access_modes(const struct restore_input *in)
 	return arr;
 }
 
+void restore_set_data_source(json_object *pvc, const char *snapshot)
+{
+	jset(pvc, "spec.dataSource.apiGroup", json_object_new_string(SNAP_GROUP));
+	jset(pvc, "spec.dataSource.kind", json_object_new_string("VolumeSnapshot"));
+	jset(pvc, "spec.dataSource.name", json_object_new_string(snapshot));
+}
+
 json_object *restore_manifest(const struct restore_input *in, char **why)
 {
 	*why = check_driver(in);
@@ -193,8 +200,6 @@ json_object *restore_manifest(const struct restore_input *in, char **why)
 		jset(pvc, "spec.volumeMode", json_object_new_string(mode));
 	jset(pvc, "spec.resources.requests.storage", json_object_new_string(size));
 	free(size);
-	jset(pvc, "spec.dataSource.apiGroup", json_object_new_string(SNAP_GROUP));
-	jset(pvc, "spec.dataSource.kind", json_object_new_string("VolumeSnapshot"));
-	jset(pvc, "spec.dataSource.name", json_object_new_string(snap_name));
+	restore_set_data_source(pvc, snap_name);
 	return pvc;
 }

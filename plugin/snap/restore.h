@@ -42,6 +42,9 @@ const char *restore_pick_class(json_object *source_pvc, json_object *classes, co
  * refused: a class of another driver, a size below restoreSize, no size known. */
 json_object *restore_manifest(const struct restore_input *in, char **why);
 
+/* Sets the PVC's spec.dataSource to the VolumeSnapshot named snapshot. */
+void restore_set_data_source(json_object *pvc, const char *snapshot);
+
 /* true when the class binds only once a pod uses the PVC. */
 bool restore_binds_on_first_consumer(json_object *storage_class);
 

@@ -150,6 +150,8 @@ static bool decide_by_state(struct prune_item *it, const struct prune_policy *po
 		verdict(it, PRUNE_SKIP, xstrdup("already being deleted"));
 	else if (!policy->include_unmanaged && !it->managed)
 		verdict(it, PRUNE_SKIP, xstrdup("not made by kubectl-volsnap (--include-unmanaged to prune it)"));
+	else if (str_eq(label(it->snapshot, "volsnap.io/keep"), "true"))
+		verdict(it, PRUNE_KEEP, xstrdup("pinned (volsnap.io/keep=true)"));
 	else if (!it->pvc)
 		verdict(it, PRUNE_KEEP, xstrdup("pre-provisioned, no source PVC"));
 	else if (!it->ready)

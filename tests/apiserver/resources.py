@@ -82,6 +82,7 @@ _BUILTINS = [
     ("storage.k8s.io", "v1", "VolumeAttachment", "volumeattachments", "volumeattachment", False, [], True,
      False, [], []),
     ("apps", "v1", "Deployment", "deployments", "deployment", True, ["deploy"], True, True, ["all"], []),
+    ("apps", "v1", "ReplicaSet", "replicasets", "replicaset", True, ["rs"], True, True, ["all"], []),
     ("apps", "v1", "StatefulSet", "statefulsets", "statefulset", True, ["sts"], True, True, ["all"], []),
     ("apps", "v1", "DaemonSet", "daemonsets", "daemonset", True, ["ds"], True, True, ["all"], []),
     ("batch", "v1", "Job", "jobs", "job", True, [], True, True, ["all"], []),

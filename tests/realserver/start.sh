@@ -181,7 +181,7 @@ phase "kube-controller-manager"
 launch kube-controller-manager "$BIN/kube-controller-manager" \
 	--kubeconfig "$STATE/admin.kubeconfig" --leader-elect=false \
 	--port 0 --secure-port 0 \
-	--controllers namespace,garbagecollector,persistentvolume-binder,pvc-protection,pv-protection,cronjob,job,serviceaccount,serviceaccount-token,root-ca-cert-publisher \
+	--controllers namespace,garbagecollector,persistentvolume-binder,pvc-protection,pv-protection,cronjob,job,deployment,replicaset,statefulset,serviceaccount,serviceaccount-token,root-ca-cert-publisher \
 	--service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
 	--use-service-account-credentials=false \
 	--pvclaimbinder-sync-period 5s --concurrent-gc-syncs 5 --v 1

@@ -292,6 +292,19 @@ static void test_include_unmanaged(void **state)
 	expect("theirs-old", PRUNE_DELETE, NULL);
 }
 
+/* restore --replace pins its safety snapshot: prune never takes it. */
+static void test_pinned_kept(void **state)
+{
+	(void)state;
+	json_object *pinned = managed("pre-restore", "a", 9 * DAY, READY);
+	json_object_object_add(jget(pinned, "metadata.labels"), "volsnap.io/keep", json_object_new_string("true"));
+	fx.snaps = array(pinned, managed("old", "a", 8 * DAY, READY), managed("new", "a", 1 * DAY, READY));
+	run();
+	expect("pre-restore", PRUNE_KEEP, "pinned (volsnap.io/keep=true)");
+	expect("new", PRUNE_KEEP, "newest ready");
+	expect("old", PRUNE_DELETE, NULL);
+}
+
 static void test_grouped_by_pvc(void **state)
 {
 	(void)state;
@@ -620,6 +633,7 @@ int main(void)
 	    T(test_unmanaged_skipped),
 	    T(test_other_managed_by_value_is_unmanaged),
 	    T(test_include_unmanaged),
+	    T(test_pinned_kept),
 	    T(test_grouped_by_pvc),
 	    T(test_grouped_by_namespace),
 	    T(test_plan_order),
