@@ -117,6 +117,7 @@ void prune_plan_add(struct prune_plan *plan, json_object *snap)
 	it->deleting = jget(snap, "metadata.deletionTimestamp") != NULL;
 	it->managed = str_eq(label(snap, SNAP_LABEL_MANAGED_BY), SNAP_MANAGED_BY);
 	it->ready = snap_is_ready(snap);
+	it->pinned = str_eq(label(snap, "volsnap.io/keep"), "true");
 }
 
 /* Newest first; equal timestamps (one-second precision) fall back to the name,
@@ -150,7 +151,7 @@ static bool decide_by_state(struct prune_item *it, const struct prune_policy *po
 		verdict(it, PRUNE_SKIP, xstrdup("already being deleted"));
 	else if (!policy->include_unmanaged && !it->managed)
 		verdict(it, PRUNE_SKIP, xstrdup("not made by kubectl-volsnap (--include-unmanaged to prune it)"));
-	else if (str_eq(label(it->snapshot, "volsnap.io/keep"), "true"))
+	else if (it->pinned)
 		verdict(it, PRUNE_KEEP, xstrdup("pinned (volsnap.io/keep=true)"));
 	else if (!it->pvc)
 		verdict(it, PRUNE_KEEP, xstrdup("pre-provisioned, no source PVC"));

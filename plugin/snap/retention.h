@@ -37,6 +37,7 @@ struct prune_item {
 	bool deleting; /* metadata.deletionTimestamp is set */
 	bool managed;  /* labelled as made by kubectl-volsnap */
 	bool ready;    /* status.readyToUse */
+	bool pinned;   /* labelled volsnap.io/keep=true */
 	char *strings; /* owned: the strings above, one allocation */
 	enum prune_action action;
 	char *reason;	/* one lowercase phrase, owned */
