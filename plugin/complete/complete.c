@@ -26,22 +26,28 @@ static const struct {
     {"replace", COMPLETE_PVCS},
 };
 
+/* The same flags as options, so that a value flag a command does not (yet)
+ * declare still takes the next word as its value. */
+static const struct option value_flags[] = {
+    OPT_STRING(0, "class", NULL, NULL, NULL),
+    OPT_STRING(0, "storage-class", NULL, NULL, NULL),
+    OPT_STRING(0, "pvc", NULL, NULL, NULL),
+    OPT_STRING(0, "replace", NULL, NULL, NULL),
+    OPT_END(),
+};
+
 /* What a command's positional arguments are: the first, and the ones after it. */
 static const struct {
 	const char *command;
 	enum complete_source first, rest;
 	bool more; /* rest applies (else nothing after the first) */
 } positionals[] = {
-    {"take", COMPLETE_PVCS, COMPLETE_WORDS, false},
-    {"list", COMPLETE_PVCS, COMPLETE_WORDS, false},
-    {"prune", COMPLETE_PVCS, COMPLETE_WORDS, false},
-    {"describe", COMPLETE_SNAPSHOTS, COMPLETE_WORDS, false},
-    {"restore", COMPLETE_SNAPSHOTS, COMPLETE_WORDS, false},
-    {"delete", COMPLETE_SNAPSHOTS, COMPLETE_SNAPSHOTS, true},
+    {"take", COMPLETE_PVCS, COMPLETE_WORDS, false},	    {"list", COMPLETE_PVCS, COMPLETE_WORDS, false},
+    {"prune", COMPLETE_PVCS, COMPLETE_WORDS, false},	    {"describe", COMPLETE_SNAPSHOTS, COMPLETE_WORDS, false},
+    {"restore", COMPLETE_SNAPSHOTS, COMPLETE_WORDS, false}, {"delete", COMPLETE_SNAPSHOTS, COMPLETE_SNAPSHOTS, true},
 };
 
-static const char *const access_modes[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod",
-					   NULL};
+static const char *const access_modes[] = {"ReadWriteOnce", "ReadOnlyMany", "ReadWriteMany", "ReadWriteOncePod", NULL};
 static const char *const dry_run_modes[] = {"client", "server", NULL};
 static const char *const shells[] = {"bash", "zsh", "fish", "install", NULL};
 
@@ -123,9 +129,9 @@ static bool is_global(const struct option *global, const struct option *o)
 /* Walks the words before the one being completed. */
 struct walk {
 	const char *command;
-	int npos;			 /* positional arguments after the command */
+	int npos;		      /* positional arguments after the command */
 	const struct option *pending; /* a flag still waiting for its value */
-	bool only_args;			 /* after "--" */
+	bool only_args;		      /* after "--" */
 };
 
 static void walk_words(const struct option *global, const struct option *cmd_opts, char **words, int n,
@@ -148,6 +154,8 @@ static void walk_words(const struct option *global, const struct option *cmd_opt
 			const struct option *o = find_option(global, word, &value);
 			if (!o && w->command)
 				o = find_option(cmd_opts, word, &value);
+			if (!o && w->command)
+				o = find_option(value_flags, word, &value);
 			if (o && opts_takes_value(o) && !value)
 				w->pending = o;
 			else if (o && is_global(global, o))
@@ -251,8 +259,7 @@ static void offer_commands(struct complete_plan *p, const struct complete_cmd *c
 			offer(p, c->name, c->summary);
 }
 
-static void plan_positional(struct complete_plan *p, const struct complete_cmd *cmds, const char *command,
-			    int npos)
+static void plan_positional(struct complete_plan *p, const struct complete_cmd *cmds, const char *command, int npos)
 {
 	if (!strcmp(command, "help")) {
 		if (npos == 0)

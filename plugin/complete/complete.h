@@ -18,22 +18,22 @@
 
 /* cobra's ShellCompDirective bits. */
 enum {
-	COMPLETE_DEFAULT = 0,	/* the shell may fall back to file names */
-	COMPLETE_ERROR = 1,	/* nothing to offer, no fallback */
-	COMPLETE_NO_SPACE = 2,	/* no space after the candidate */
-	COMPLETE_NO_FILE = 4,	/* no file-name fallback */
+	COMPLETE_DEFAULT = 0,  /* the shell may fall back to file names */
+	COMPLETE_ERROR = 1,    /* nothing to offer, no fallback */
+	COMPLETE_NO_SPACE = 2, /* no space after the candidate */
+	COMPLETE_NO_FILE = 4,  /* no file-name fallback */
 	COMPLETE_KEEP_ORDER = 32,
 };
 
 enum complete_source {
-	COMPLETE_WORDS,		  /* plan->words only */
-	COMPLETE_FILES,		  /* file names (the shell's own) */
-	COMPLETE_NAMESPACES,	  /* from the cluster */
-	COMPLETE_PVCS,		  /* in the namespace */
-	COMPLETE_SNAPSHOTS,	  /* in the namespace */
+	COMPLETE_WORDS,	     /* plan->words only */
+	COMPLETE_FILES,	     /* file names (the shell's own) */
+	COMPLETE_NAMESPACES, /* from the cluster */
+	COMPLETE_PVCS,	     /* in the namespace */
+	COMPLETE_SNAPSHOTS,  /* in the namespace */
 	COMPLETE_SNAPSHOT_CLASSES,
 	COMPLETE_STORAGE_CLASSES,
-	COMPLETE_CONTEXTS,	  /* from the kubeconfig */
+	COMPLETE_CONTEXTS, /* from the kubeconfig */
 	COMPLETE_CLUSTERS,
 	COMPLETE_USERS,
 };
@@ -54,8 +54,8 @@ struct complete_globals {
 
 struct complete_plan {
 	enum complete_source source;
-	const char *command; /* the command typed, or NULL */
-	const char *match;   /* every candidate starts with this */
+	const char *command;  /* the command typed, or NULL */
+	const char *match;    /* every candidate starts with this */
 	struct strlist words; /* COMPLETE_WORDS: "word" or "word\tdescription", already matched */
 	unsigned directive;
 	struct complete_globals g;

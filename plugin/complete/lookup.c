@@ -47,9 +47,8 @@ static void kubeconfig_names(const char *path, const char *section, struct names
 	char *errmsg = NULL;
 	if (yaml_to_json(sb.buf ? sb.buf : "", sb.len, &doc, &errmsg) == 0) {
 		json_object *list = jget(doc, section);
-		for (size_t i = 0; list && json_object_is_type(list, json_type_array) &&
-				   i < json_object_array_length(list);
-		     i++)
+		for (size_t i = 0;
+		     list && json_object_is_type(list, json_type_array) && i < json_object_array_length(list); i++)
 			add_name(n, jstr(json_object_array_get_idx(list, i), "name"));
 	}
 	json_object_put(doc);

@@ -7,15 +7,14 @@
 /* kubectl 1.26+ runs kubectl_complete-<plugin> from PATH for `kubectl volsnap <TAB>`.
  * It runs the kubectl-volsnap beside it (a krew install links both into one
  * bin folder), else the one on PATH. */
-const char complete_helper_script[] =
-    "#!/bin/sh\n"
-    "# Shell completion for `kubectl volsnap` (kubectl 1.26+ runs this from PATH).\n"
-    "# Written by `kubectl volsnap completion install`.\n"
-    "dir=$(dirname \"$0\")\n"
-    "if [ -x \"$dir/kubectl-volsnap\" ]; then\n"
-    "\texec \"$dir/kubectl-volsnap\" __complete \"$@\"\n"
-    "fi\n"
-    "exec kubectl-volsnap __complete \"$@\"\n";
+const char complete_helper_script[] = "#!/bin/sh\n"
+				      "# Shell completion for `kubectl volsnap` (kubectl 1.26+ runs this from PATH).\n"
+				      "# Written by `kubectl volsnap completion install`.\n"
+				      "dir=$(dirname \"$0\")\n"
+				      "if [ -x \"$dir/kubectl-volsnap\" ]; then\n"
+				      "\texec \"$dir/kubectl-volsnap\" __complete \"$@\"\n"
+				      "fi\n"
+				      "exec kubectl-volsnap __complete \"$@\"\n";
 
 static const char bash_script[] =
     "# bash completion for kubectl-volsnap. Load it with\n"
@@ -61,16 +60,15 @@ static const char zsh_script[] =
     "}\n"
     "compdef _kubectl_volsnap kubectl-volsnap\n";
 
-static const char fish_script[] =
-    "# fish completion for kubectl-volsnap. Load it with\n"
-    "#   kubectl volsnap completion fish | source\n"
-    "# `kubectl volsnap <TAB>` is completed by kubectl's own completion (1.26+)\n"
-    "# through kubectl_complete-volsnap: run `kubectl volsnap completion install`.\n"
-    "function __kubectl_volsnap_complete\n"
-    "    set -l args (commandline -opc)[2..-1] (commandline -ct)\n"
-    "    kubectl-volsnap __complete $args 2>/dev/null | string match -v -r '^:'\n"
-    "end\n"
-    "complete -c kubectl-volsnap -f -a '(__kubectl_volsnap_complete)'\n";
+static const char fish_script[] = "# fish completion for kubectl-volsnap. Load it with\n"
+				  "#   kubectl volsnap completion fish | source\n"
+				  "# `kubectl volsnap <TAB>` is completed by kubectl's own completion (1.26+)\n"
+				  "# through kubectl_complete-volsnap: run `kubectl volsnap completion install`.\n"
+				  "function __kubectl_volsnap_complete\n"
+				  "    set -l args (commandline -opc)[2..-1] (commandline -ct)\n"
+				  "    kubectl-volsnap __complete $args 2>/dev/null | string match -v -r '^:'\n"
+				  "end\n"
+				  "complete -c kubectl-volsnap -f -a '(__kubectl_volsnap_complete)'\n";
 
 const char *complete_script(const char *shell)
 {
