@@ -17,8 +17,8 @@ release/static.sh "${TAG#v}"
 STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 archive_platform() {
-	local os=$1 arch=$2 bin=$3 name="kubectl-volsnap_${TAG}_${os}_${arch}.tar.gz"
-	local dir="$STAGE/$os-$arch"
+	local os=$1 arch=$2 bin=$3
+	local name="kubectl-volsnap_${TAG}_${os}_${arch}.tar.gz" dir="$STAGE/$os-$arch"
 	mkdir -p "$dir"
 	install -m 0755 "$bin" "$dir/kubectl-volsnap"
 	install -m 0644 LICENSE "$dir/LICENSE"
