@@ -67,7 +67,7 @@ validate() {
 	sed 's/^  shortDescription: .*/  shortDescription: Check, take, restore and prune all of the CSI volume snapshots/' "$MANIFEST" >"$m"
 	run validate "$m"
 	assert_status 1
-	assert_output_contains "shortDescription is 61 characters"
+	assert_output_contains "shortDescription is 62 characters"
 	sed 's/^    sha256: .*/    sha256: "0000000000000000000000000000000000000000000000000000000000000000"/' "$MANIFEST" >"$m"
 	run validate "$m"
 	assert_status 1
