@@ -9,3 +9,6 @@ echo "== list: kubectl volsnap list -A vs kubectl get volumesnapshots -A (10,000
 echo
 echo "== doctor: wall time vs the sum of its requests (50 ms added to every request)"
 "$ROOT/bench/doctor.sh"
+echo
+echo "== version: the static binary's start-up vs kubectl's (version --client)"
+"$ROOT/bench/version.sh"

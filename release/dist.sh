@@ -7,11 +7,8 @@
 # The archives are reproducible: sorted entries, mtime SOURCE_DATE_EPOCH (default:
 # the last commit's time), owner 0:0, fixed modes, gzip without name or time.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-VERSION=${1:-$(cat VERSION)}
-TAG="v${VERSION#v}"
-EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+# shellcheck source=release/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 release/static.sh "${TAG#v}"
 STAGE=$(mktemp -d)
@@ -25,8 +22,7 @@ archive_platform() {
 	"$dir/kubectl-volsnap" completion install "$dir" >/dev/null
 	chmod 0755 "$dir/kubectl_complete-volsnap"
 	(cd "$dir" && find . -type f -printf '%P\n' | LC_ALL=C sort) >"$STAGE/files"
-	tar --format=gnu --sort=name --mtime="@$EPOCH" --owner=0 --group=0 --numeric-owner \
-		-C "$dir" -cf - -T "$STAGE/files" | gzip -n -9 >"dist/$name.tmp"
+	repro_tar "$dir" - -T "$STAGE/files" | gzip -n -9 >"dist/$name.tmp"
 	mv "dist/$name.tmp" "dist/$name"
 	printf '%s %s\n' "$name" "$(sha256sum "dist/$name" | cut -d' ' -f1)" >>"$STAGE/sums"
 }

@@ -10,11 +10,8 @@
 # The layout is reproducible: the layer is a tar written here (sorted, mtime
 # SOURCE_DATE_EPOCH, owner 0) and every timestamp in the config is that epoch.
 set -euo pipefail
-ROOT="$(cd "$(dirname "$0")/.." && pwd)"
-cd "$ROOT"
-VERSION=${1:-$(cat VERSION)}
-TAG="v${VERSION#v}"
-EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || echo 0)}
+# shellcheck source=release/lib.sh
+. "$(dirname "$0")/lib.sh"
 CREATED=$(date -u -d "@$EPOCH" +%Y-%m-%dT%H:%M:%SZ)
 REPO=$(sed -n 's/^#define VOLSNAP_IMAGE_REPOSITORY "\(.*\)"$/\1/p' plugin/image.h)
 [ -n "$REPO" ] || {
@@ -39,8 +36,7 @@ STAGE=$(mktemp -d)
 trap 'rm -rf "$STAGE"' EXIT
 mkdir "$STAGE/rootfs"
 install -m 0755 dist/kubectl-volsnap-linux-amd64 "$STAGE/rootfs/kubectl-volsnap"
-tar --format=gnu --sort=name --mtime="@$EPOCH" --owner=0 --group=0 --numeric-owner \
-	-C "$STAGE/rootfs" -cf "$STAGE/layer.tar" kubectl-volsnap
+repro_tar "$STAGE/rootfs" "$STAGE/layer.tar" kubectl-volsnap
 
 rm -rf "$OCI" "$ARCHIVE"
 umoci init --layout "$OCI"
