@@ -50,16 +50,20 @@ validate() {
 	grep -q 'Apache License' "$BATS_TEST_TMPDIR/LICENSE"
 }
 
-@test "building the release again gives the same archive, byte for byte" {
+@test "building the release again gives the same binary and the same archive, byte for byte" {
 	local before after
 	before=$(sha256sum "$ARCHIVE" | cut -d' ' -f1)
-	rm -rf "$REPO_ROOT/build-static"
 	run make -s -C "$REPO_ROOT" dist
 	assert_status 0
 	after=$(sha256sum "$ARCHIVE" | cut -d' ' -f1)
 	[ "$before" = "$after" ]
 	run validate "$MANIFEST"
 	assert_status 0
+	# The binary from fresh objects, built beside the release's one.
+	VOLSNAP_STATIC_OUT="$BATS_TEST_TMPDIR/again" VOLSNAP_STATIC_BUILD="$BATS_TEST_TMPDIR/obj" \
+		run "$REPO_ROOT/release/static.sh"
+	assert_status 0
+	cmp "$BATS_TEST_TMPDIR/again" "$VOLSNAP_DIST/kubectl-volsnap-linux-amd64"
 }
 
 @test "the validator rejects what krew-index would" {
