@@ -20,7 +20,7 @@
 #      VOLSNAP_KEEP_WORK=1 keeps the work dir, JOBS (default: nproc).
 set -euo pipefail
 
-RECIPE=1
+RECIPE=2
 TARGET=x86_64-linux-musl
 CACHE_ROOT=${VOLSNAP_CACHE_ROOT:-/var/cache/kubectl-volsnap}
 JOBS=${JOBS:-$(nproc)}
@@ -109,7 +109,10 @@ rm -rf "$OUT"
 mkdir -p "$P/lib/pkgconfig" "$P/include"
 printf '%s\n' "$versions" >"$OUT/versions"
 : >"$OUT/times"
-export CC=musl-gcc CFLAGS="-O2" PKG_CONFIG_LIBDIR="$P/lib/pkgconfig" PKG_CONFIG_PATH=
+# The work dir's random name must not reach the binary (assert() file names):
+# a fixed name instead keeps the release binary the same on every machine.
+export CC=musl-gcc CFLAGS="-O2 -ffile-prefix-map=$WORK=/usr/src/volsnap-static" \
+	PKG_CONFIG_LIBDIR="$P/lib/pkgconfig" PKG_CONFIG_PATH=
 # musl-gcc sees no kernel headers; OpenSSL's mem_sec.c needs <linux/mman.h>.
 # The kernel's UAPI headers do not depend on the libc, so link them in.
 KINC="$WORK/kinc"
