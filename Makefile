@@ -30,7 +30,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(BUILD)/kubectl-volsnap,kubectl-volsnap)
 
 .PHONY: all deps test test-unit test-cli test-emulator test-real test-asan test-valgrind demo install \
-	uninstall clean lint format bench mutate
+	uninstall clean lint format bench mutate static dist image
 all: $(BIN)
 
 $(BIN): $(OBJ)
@@ -85,8 +85,17 @@ demo: deps
 	@$(MAKE) -s all
 	@tests/demo.sh
 
-bench: all
+bench: all static
 	@bench/run.sh
+
+# Release artefacts under dist/ (docs/install.md): the static musl binary, the
+# krew archives and manifest, the OCI image. VERSION=x.y.z overrides the VERSION file.
+static:
+	@release/static.sh $(VERSION)
+dist:
+	@release/dist.sh $(VERSION)
+image:
+	@release/image.sh $(VERSION)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -102,6 +111,6 @@ format:
 	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC)
 
 clean:
-	rm -rf build build-asan kubectl-volsnap
+	rm -rf build build-asan build-static dist kubectl-volsnap
 
 -include $(OBJ:.o=.d)

@@ -23,3 +23,6 @@ echo "== doctor: wall time vs the sum of its requests (50 ms added to every requ
 echo
 echo "== bundle: kubectl volsnap bundle -A over 10,000 and 30,000 snapshots (memory flat)"
 "$ROOT/bench/bundle.sh"
+echo
+echo "== version: the static binary's start-up vs kubectl's (version --client)"
+"$ROOT/bench/version.sh"

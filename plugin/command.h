@@ -37,9 +37,11 @@ struct global_opts {
 };
 
 struct command;
+struct option;
 
 struct cmd_ctx {
 	const struct command *cmd;
+	const struct command *const *commands; /* the table, NULL-terminated (main.c) */
 	struct global_opts g;
 	bool stdin_tty, stdout_tty, stderr_tty;
 	bool color; /* stdout is a terminal and NO_COLOR is unset */
@@ -51,6 +53,10 @@ struct cmd_ctx {
 	/* Raw tri-state booleans of the global flags, folded into g by opts_parse_global. */
 	int g_insecure, g_all_namespaces, g_show_managed_fields;
 
+	/* Shell completion asks a command for its options (see opts_copy in opts.h). */
+	bool describe_opts;
+	struct option *described_opts;
+
 	/* Set by cmd_fail(); printed by main. */
 	char *error;
 	char *hint;
@@ -58,6 +64,8 @@ struct cmd_ctx {
 
 #define CMD_ALLOW_ALL_NAMESPACES 0x1u /* accepts -A/--all-namespaces */
 #define CMD_NO_CLUSTER 0x2u	      /* never talks to a cluster (help, completion) */
+#define CMD_HIDDEN 0x4u		      /* left out of --help (__complete) */
+#define CMD_RAW_ARGS 0x8u	      /* gets argv as typed, global flags included (__complete) */
 
 struct command {
 	const char *name;

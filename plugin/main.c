@@ -14,13 +14,29 @@
 #include "util/xalloc.h"
 
 extern const struct command cmd_version, cmd_doctor, cmd_setup, cmd_take, cmd_list, cmd_describe, cmd_restore,
-    cmd_delete, cmd_prune, cmd_export, cmd_import, cmd_bundle;
+    cmd_delete, cmd_prune, cmd_export, cmd_import, cmd_bundle, cmd_completion, cmd_complete;
 
-/* The order is the order of `kubectl volsnap --help`. */
+/* The order is the order of `kubectl volsnap --help`. One per line, so that a
+ * new command is a one-line change. */
+/* clang-format off */
 const struct command *const commands[] = {
-    &cmd_doctor, &cmd_setup,  &cmd_take,   &cmd_list,	&cmd_describe, &cmd_restore, &cmd_delete,
-    &cmd_prune,	 &cmd_export, &cmd_import, &cmd_bundle, &cmd_version,  NULL,
+    &cmd_doctor,
+    &cmd_setup,
+    &cmd_take,
+    &cmd_list,
+    &cmd_describe,
+    &cmd_restore,
+    &cmd_delete,
+    &cmd_prune,
+    &cmd_export,
+    &cmd_import,
+    &cmd_bundle,
+    &cmd_version,
+    &cmd_completion,
+    &cmd_complete,
+    NULL,
 };
+/* clang-format on */
 
 const struct command *command_find(const char *name)
 {
@@ -57,7 +73,8 @@ static void print_main_help(FILE *f)
 		   "then take, list, restore and prune snapshots with one command each.\n\n"
 		   "Usage:\n  kubectl volsnap COMMAND [flags]\n\nCommands:\n");
 	for (const struct command *const *c = commands; *c; c++)
-		fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
+		if (!((*c)->flags & CMD_HIDDEN))
+			fprintf(f, "  %-10s %s\n", (*c)->name, (*c)->summary);
 	fprintf(f, "\nExamples:\n"
 		   "  kubectl volsnap doctor -A          # will snapshots work here? what to fix?\n"
 		   "  kubectl volsnap take data-db-0     # snapshot a PVC and wait until it is ready\n"
@@ -71,6 +88,11 @@ static void print_main_help(FILE *f)
 
 static int run(struct cmd_ctx *ctx, int argc, char **argv)
 {
+	const struct command *raw = argc > 1 ? command_find(argv[1]) : NULL;
+	if (raw && (raw->flags & CMD_RAW_ARGS)) {
+		ctx->cmd = raw;
+		return raw->run(ctx, argc - 1, argv + 1);
+	}
 	if (opts_parse_global(ctx, &argc, argv))
 		return EXIT_USAGE;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -110,6 +132,7 @@ int main(int argc, char **argv)
 {
 	struct cmd_ctx ctx;
 	memset(&ctx, 0, sizeof ctx);
+	ctx.commands = commands;
 	ctx.stdin_tty = isatty(STDIN_FILENO);
 	ctx.stdout_tty = isatty(STDOUT_FILENO);
 	ctx.stderr_tty = isatty(STDERR_FILENO);

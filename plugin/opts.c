@@ -80,9 +80,22 @@ static int set_value(struct cmd_ctx *ctx, const struct option *o, const char *va
 	return 0;
 }
 
-static bool takes_value(const struct option *o)
+bool opts_takes_value(const struct option *o)
 {
 	return o->kind != OPT_KIND_BOOL && o->kind != OPT_KIND_OPTARG;
+}
+
+struct option *opts_copy(const struct option *opts)
+{
+	size_t n = 0;
+	while (opts && opts[n].kind)
+		n++;
+	struct option *copy = xcalloc(n + 1, sizeof *copy);
+	for (size_t i = 0; i < n; i++) {
+		copy[i] = opts[i];
+		copy[i].value = NULL;
+	}
+	return copy;
 }
 
 static const struct option *find_long(const struct option *opts, const char *name, size_t len, bool *negated)
@@ -137,7 +150,7 @@ static int parse_one(struct cmd_ctx *ctx, const struct option *opts, int argc, c
 	} else {
 		return 1;
 	}
-	if (takes_value(o) && !value) {
+	if (opts_takes_value(o) && !value) {
 		if (*i + 1 >= argc) {
 			struct strbuf name = STRBUF_INIT;
 			flag_name(&name, o);
@@ -154,6 +167,10 @@ static int parse_one(struct cmd_ctx *ctx, const struct option *opts, int argc, c
 
 int opts_parse(struct cmd_ctx *ctx, const struct option *opts, int argc, char **argv, int *nargs, char ***args)
 {
+	if (ctx->describe_opts) {
+		ctx->described_opts = opts_copy(opts);
+		return OPTS_HELP;
+	}
 	char **pos = xcalloc((size_t)argc + 1, sizeof *pos);
 	int n = 0;
 	bool only_args = false;
@@ -292,7 +309,7 @@ static void print_option_table(FILE *f, const struct option *opts)
 			strbuf_addf(&left, "--%s", o->long_name);
 		if (o->kind == OPT_KIND_OPTARG)
 			strbuf_addf(&left, "[=%s]", o->argh ? o->argh : "VALUE");
-		else if (takes_value(o))
+		else if (opts_takes_value(o))
 			strbuf_addf(&left, " %s", o->argh ? o->argh : "VALUE");
 		fprintf(f, "  %-34s %s\n", left.buf, o->help ? o->help : "");
 		strbuf_release(&left);
@@ -311,12 +328,19 @@ void opts_print_help(FILE *f, const struct command *cmd, const struct option *op
 	fprintf(f, "\nGlobal flags (all commands): see 'kubectl volsnap --help'.\n");
 }
 
-void opts_print_global_help(FILE *f)
+struct option *opts_global_copy(void)
 {
 	struct cmd_ctx dummy;
 	memset(&dummy, 0, sizeof dummy);
 	struct option opts[N_GLOBAL_OPTIONS + 1];
 	for (int i = 0; i <= N_GLOBAL_OPTIONS; i++)
 		opts[i] = global_options(&dummy, i);
+	return opts_copy(opts);
+}
+
+void opts_print_global_help(FILE *f)
+{
+	struct option *opts = opts_global_copy();
 	print_option_table(f, opts);
+	free(opts);
 }

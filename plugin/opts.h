@@ -16,6 +16,7 @@
 #ifndef VOLSNAP_OPTS_H
 #define VOLSNAP_OPTS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "command.h"
@@ -85,5 +86,16 @@ void opts_print_help(FILE *f, const struct command *cmd, const struct option *op
  * EXIT_USAGE with the error recorded. */
 int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv);
 void opts_print_global_help(FILE *f);
+
+/* For shell completion, which needs a command's options without running it:
+ * while ctx->describe_opts is set, opts_parse copies the table into
+ * ctx->described_opts (value pointers cleared; free() it) and returns OPTS_HELP,
+ * so the command returns before doing anything. */
+struct option *opts_copy(const struct option *opts);
+/* A copy of the global flags' table (value pointers cleared; free() it). */
+struct option *opts_global_copy(void);
+/* true when the option needs a value (--name VALUE); false for booleans and
+ * OPT_OPTARG (whose value only comes as --flag=VALUE). */
+bool opts_takes_value(const struct option *o);
 
 #endif

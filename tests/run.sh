@@ -4,6 +4,10 @@
 #                           the emulator with the ASan+UBSan build, and the CLI suites
 #                           on a real kube-apiserver with the plain build
 #   tests/run.sh unit emulator real unit-valgrind emulator-asan   any subset, in order
+#   tests/run.sh emulator-static real-static   the static release binary (make static)
+#                           through the same suites, plus tests/release/ (krew
+#                           archive and manifest, container image); builds
+#                           dist/ first (make static dist image)
 # VOLSNAP_BUILD=build-asan uses the sanitizer build throughout; VOLSNAP_VALGRIND=1
 # runs every binary under valgrind. Sanitizer and valgrind findings count as failures.
 # VOLSNAP_CLI_ONLY=REGEX runs only the bats files whose path matches (for development);
@@ -17,7 +21,7 @@ BIN="$ROOT/kubectl-volsnap"
 [ "$BUILD" = build ] || BIN="$ROOT/$BUILD/kubectl-volsnap"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(lint unit unit-valgrind emulator-asan real)
+[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(lint unit unit-valgrind emulator-asan real emulator-static real-static)
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -163,6 +167,37 @@ run_cli() {
 	STATE=""
 }
 
+# The release artefacts (dist/) the *-static suites test; built once per run.
+release_built=""
+build_release() {
+	[ -n "$release_built" ] && return "$release_built"
+	echo "== building the static binary, the krew archive and the image (make static dist image)"
+	local t0=$SECONDS
+	if make -s static dist image >"$WORK/release.log" 2>&1; then
+		release_built=0
+		passed=$((passed + 1))
+		echo "built in $((SECONDS - t0)) s"
+	else
+		release_built=1
+		tail -n 40 "$WORK/release.log" >&2
+		failed=$((failed + 1))
+		failures+=("release: make static dist image failed (see above)")
+	fi
+	return "$release_built"
+}
+
+build_realserver() {
+	echo "== building (once per machine) a real kube-apiserver"
+	"$ROOT/tests/realserver/build.sh" && return 0
+	echo "error: the real kube-apiserver could not be built: the real-server half FAILS (it is never skipped)" >&2
+	failed=$((failed + 1))
+	failures+=("real: kube-apiserver build failed")
+	return 1
+}
+
+STATIC_BIN="$ROOT/dist/kubectl-volsnap-linux-amd64"
+export VOLSNAP_DIST="$ROOT/dist"
+
 for s in "${suites[@]}"; do
 	case "$s" in
 	lint)
@@ -184,17 +219,24 @@ for s in "${suites[@]}"; do
 		use_binary "$BIN"
 		;;
 	real)
-		echo "== building (once per machine) a real kube-apiserver"
-		if ! "$ROOT/tests/realserver/build.sh"; then
-			echo "error: the real kube-apiserver could not be built: the real-server half FAILS (it is never skipped)" >&2
-			failed=$((failed + 1))
-			failures+=("real: kube-apiserver build failed")
-			continue
-		fi
+		build_realserver || continue
 		run_cli realserver tests/cli/common
 		;;
+	emulator-static)
+		build_release || continue
+		use_binary "$STATIC_BIN"
+		run_cli apiserver tests/cli/common tests/cli/emulator tests/release/emulator
+		use_binary "$BIN"
+		;;
+	real-static)
+		build_release && build_realserver || continue
+		use_binary "$STATIC_BIN"
+		run_cli realserver tests/cli/common tests/release/real
+		use_binary "$BIN"
+		;;
 	*)
-		echo "unknown suite: $s (use unit, unit-valgrind, emulator, emulator-asan, real or all)" >&2
+		echo "unknown suite: $s (use unit, unit-valgrind, emulator, emulator-asan, real, emulator-static," \
+			"real-static or all)" >&2
 		exit 2
 		;;
 	esac
