@@ -412,6 +412,37 @@ size_t provider_issues_for(const struct provider *p, int major, int minor, const
 	return n;
 }
 
+/* The next run of digits at or after *s, or -1 at the end. */
+static long next_number(const char **s)
+{
+	while (**s && !isdigit((unsigned char)**s))
+		(*s)++;
+	if (!**s)
+		return -1;
+	char *end;
+	long v = strtol(*s, &end, 10);
+	*s = end;
+	return v;
+}
+
+int provider_version_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		long x = next_number(&a), y = next_number(&b);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (x < 0)
+			return 0;
+	}
+}
+
+bool provider_issue_affects(const struct provider_issue *is, const char *git_version, int major, int minor)
+{
+	if (!provider_kver_in(KV(major, minor), is->affected_from, is->affected_to))
+		return false;
+	return !is->fixed_version || !git_version || provider_version_cmp(git_version, is->fixed_version) < 0;
+}
+
 const struct provider_step *provider_era_step(const struct provider_era *e, unsigned kinds)
 {
 	for (size_t i = 0; e && i < e->n_steps; i++)
