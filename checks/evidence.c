@@ -47,6 +47,25 @@ static bool v1beta1_served(const struct check_facts *f)
 	return false;
 }
 
+static enum check_seen provisioner_used(const struct check_facts *f, const char *prov, struct strbuf *how)
+{
+	json_object *scs = check_items(f, READ_STORAGECLASSES, NULL);
+	if (!scs) {
+		strbuf_addf(how, "cannot read %s: %s", check_read_name(READ_STORAGECLASSES),
+			    check_read_error(f, READ_STORAGECLASSES));
+		return CHECK_SEEN_UNKNOWN;
+	}
+	for (size_t i = 0; i < json_object_array_length(scs); i++) {
+		json_object *sc = json_object_array_get_idx(scs, i);
+		if (strcmp(jstr_or(sc, "provisioner", ""), prov) == 0) {
+			strbuf_addf(how, "StorageClass %s uses %s", jstr_or(sc, "metadata.name", ""), prov);
+			return CHECK_SEEN_YES;
+		}
+	}
+	strbuf_addf(how, "no StorageClass uses %s", prov);
+	return CHECK_SEEN_NO;
+}
+
 /* Whether the cluster shows the issue's symptom; how says what was seen. */
 static enum check_seen symptom(const struct check_facts *f, const struct provider_issue *is, struct strbuf *how)
 {
@@ -76,6 +95,8 @@ static enum check_seen symptom(const struct check_facts *f, const struct provide
 		strbuf_addf(how, "cannot read %s: %s", check_read_name(READ_VSCLASSES),
 			    check_read_error(f, READ_VSCLASSES));
 		return CHECK_SEEN_UNKNOWN;
+	case PROVIDER_SYMPTOM_PROVISIONER_USED:
+		return provisioner_used(f, is->driver, how);
 	case PROVIDER_SYMPTOM_V1BETA1_NOT_SERVED:
 	case PROVIDER_SYMPTOM_NO_SNAPSHOT_API:
 		if (!check_object(f, READ_SNAP_GROUP) && !check_read_absent(f, READ_SNAP_GROUP)) {

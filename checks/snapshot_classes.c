@@ -75,7 +75,8 @@ static void judge_defaults(const struct check_facts *f, const struct per_driver 
 	for (size_t i = 0; i < n; i++)
 		if (i != keep)
 			check_remedy(
-			    o, "keep %s the default: kubectl annotate volumesnapshotclass %s %s=false --overwrite",
+			    o,
+			    "keep \"%s\" as the default: kubectl annotate volumesnapshotclass %s %s=false --overwrite",
 			    pd->defaults[keep], pd->defaults[i], "snapshot.storage.kubernetes.io/is-default-class");
 	strbuf_release(&names);
 }
@@ -99,7 +100,7 @@ static void judge_driver(const struct check_facts *f, json_object *classes, cons
 	} else if (pd.ndefault > 1) {
 		judge_defaults(f, &pd, d, critical, o);
 	} else {
-		check_note(o, CHECK_PASS, "%s: default class %s (deletionPolicy %s)", d, pd.def, pd.policy);
+		check_note(o, CHECK_PASS, "%s: default class \"%s\" (deletionPolicy %s)", d, pd.def, pd.policy);
 		if (strcmp(pd.policy, "Retain") == 0)
 			check_note(o, CHECK_INFO,
 				   "%s: Retain keeps the storage snapshot when the VolumeSnapshot is deleted", pd.def);

@@ -50,11 +50,11 @@ static void judge_default(const struct check_facts *f, json_object *items, json_
 	struct strbuf why = STRBUF_INIT;
 
 	if (classify(f, prov) == SC_CSI) {
-		check_note(o, CHECK_PASS, "default class %s is CSI (%s)", name, prov);
+		check_note(o, CHECK_PASS, "default class \"%s\" is CSI (%s)", name, prov);
 		return;
 	}
 	describe_intree(&why, prov);
-	check_note(o, CHECK_WARN, "default class %s is %s: PVCs that take the default cannot be snapshotted", name,
+	check_note(o, CHECK_WARN, "default class \"%s\" is %s: PVCs that take the default cannot be snapshotted", name,
 		   why.buf);
 	if (csi) {
 		check_remedy(o, "create PVCs with storageClassName: %s, or make it the default:", csi);
@@ -96,8 +96,9 @@ static void judge_defaults(json_object *items, json_object *def, int ndefault, s
 			continue;
 		strbuf_addf(&names, "%s%s", names.len ? ", " : "", name);
 		if (sc != def)
-			check_remedy(o, "keep %s the default: kubectl annotate storageclass %s %s=false --overwrite",
-				     keep, name, SC_DEFAULT_ANNOTATION);
+			check_remedy(
+			    o, "keep \"%s\" as the default: kubectl annotate storageclass %s %s=false --overwrite",
+			    keep, name, SC_DEFAULT_ANNOTATION);
 	}
 	check_note(o, CHECK_WARN,
 		   "%d StorageClasses are marked default (%s): PVCs that name no class get the newest one (before "

@@ -125,7 +125,9 @@ static const struct provider_issue issues[] = {
      .remediation = "Create a StorageClass with provisioner ebs.csi.aws.com and move the data to a PVC of it",
      .source =
 	 SRC_EKS_SNAP " (\"Kubernetes doesn't support snapshots of volumes being served via CSI migration, "
-		      "such as Amazon EBS volumes using a StorageClass with provisioner kubernetes.io/aws-ebs.\")"},
+		      "such as Amazon EBS volumes using a StorageClass with provisioner kubernetes.io/aws-ebs.\")",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "kubernetes.io/aws-ebs"},
     {.id = "eks-no-addon-before-1.20",
      .title = "The EBS CSI driver add-on needs EKS 1.20 or later",
      .severity = PROVIDER_SEV_INFO,

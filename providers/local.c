@@ -71,7 +71,9 @@ static const struct provider_issue kind_issues[] = {
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a PVC of csi-hostpath-sc (or another CSI StorageClass) for data you want to snapshot",
-     .source = SRC_KIND_SC "; https://github.com/rancher/local-path-provisioner/issues/431"},
+     .source = SRC_KIND_SC "; https://github.com/rancher/local-path-provisioner/issues/431",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "rancher.io/local-path"},
 };
 
 static const char *const kind_docs[] = {SRC_HOSTPATH, "https://kind.sigs.k8s.io/", NULL};
@@ -143,7 +145,9 @@ static const struct provider_issue minikube_issues[] = {
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a PVC of csi-hostpath-sc for data you want to snapshot",
-     .source = SRC_MINIKUBE},
+     .source = SRC_MINIKUBE,
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "k8s.io/minikube-hostpath"},
     {.id = "minikube-tutorial-1.28",
      .title = "The current minikube snapshot tutorial asks for Kubernetes v1.28 "
 	      "or later",
@@ -216,7 +220,9 @@ static const struct provider_issue k3s_issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Use a CSI StorageClass (e.g. Longhorn) for data you want to snapshot",
      .source = "https://github.com/rancher/local-path-provisioner/issues/431; "
-	       "https://github.com/k3s-io/k3s/issues/2865"},
+	       "https://github.com/k3s-io/k3s/issues/2865",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "rancher.io/local-path"},
     {.id = "k3s-no-bundled-controller",
      .title = "k3s does not bundle the snapshot controller (PR #6459 was "
 	      "closed unmerged; later bundling UNCONFIRMED)",

@@ -144,6 +144,7 @@ enum provider_symptom {
 	PROVIDER_SYMPTOM_NO_DEFAULT_CLASS,   /* no VolumeSnapshotClass annotated default for `driver` */
 	PROVIDER_SYMPTOM_V1BETA1_NOT_SERVED, /* snapshot.storage.k8s.io/v1beta1 is not served */
 	PROVIDER_SYMPTOM_NO_SNAPSHOT_API,    /* snapshot.storage.k8s.io is not served at all */
+	PROVIDER_SYMPTOM_PROVISIONER_USED,   /* a StorageClass has provisioner `driver` (a non-CSI one) */
 };
 
 /* A known issue. The affected range is in Kubernetes versions; when the fix
@@ -164,7 +165,7 @@ struct provider_issue {
 	bool unconfirmed;
 	const char *confirm; /* for an unconfirmed fact: what would confirm it */
 	enum provider_symptom symptom;
-	const char *driver;	     /* the CSI driver the symptom concerns (NO_DEFAULT_CLASS), or NULL: any */
+	const char *driver; /* the CSI driver (NO_DEFAULT_CLASS; NULL: any) or provisioner (PROVISIONER_USED) */
 	const char *requires_driver; /* applies only when this CSI driver is installed (vSphere rows), or NULL */
 	const char *blocks_driver;   /* while it applies, volumes of this driver cannot be snapshotted */
 };

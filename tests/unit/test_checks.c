@@ -153,9 +153,9 @@ static void test_healthy(void **state)
 	assert_result(r, "snapshot-crds", CHECK_PASS, "v1 served");
 	assert_result(r, "snapshot-controller", CHECK_PASS, "kube-system/snapshot-controller (2/2 ready)");
 	assert_result(r, "csi-drivers", CHECK_PASS, "hostpath.csi.k8s.io (1/1 nodes)");
-	assert_result(r, "storage-classes", CHECK_PASS, "default class csi-hostpath-sc is CSI");
+	assert_result(r, "storage-classes", CHECK_PASS, "default class \"csi-hostpath-sc\" is CSI");
 	assert_result(r, "snapshot-classes", CHECK_PASS,
-		      "default class csi-hostpath-snapclass (deletionPolicy Delete)");
+		      "default class \"csi-hostpath-snapclass\" (deletionPolicy Delete)");
 	assert_result(r, "pvcs", CHECK_PASS, "1 of 1 PVC can be snapshotted");
 	assert_result(r, "permissions", CHECK_PASS, NULL);
 	assert_int_equal(r->rc, 0);
@@ -305,7 +305,7 @@ static void test_default_sc_intree_warns(void **state)
 			  "is-default-class\":\"true\"}},\"provisioner\":\"kubernetes.io/aws-ebs\"},"
 			  "{\"metadata\":{\"name\":\"csi\"},\"provisioner\":\"hostpath.csi.k8s.io\"}]"));
 	run_checks(r);
-	assert_result(r, "storage-classes", CHECK_WARN, "default class gp2 is non-CSI kubernetes.io/aws-ebs");
+	assert_result(r, "storage-classes", CHECK_WARN, "default class \"gp2\" is non-CSI kubernetes.io/aws-ebs");
 	assert_true(remedy_has(
 	    r, "storage-classes",
 	    "kubectl annotate storageclass csi storageclass.kubernetes.io/is-default-class=true --overwrite"));
@@ -334,7 +334,7 @@ static void test_two_default_vsclasses(void **state)
 	/* The default StorageClass's driver: snapshots naming no class fail. */
 	assert_result(r, "snapshot-classes", CHECK_FAIL, "2 default classes (csi-hostpath-snapclass, b)");
 	assert_true(remedy_has(r, "snapshot-classes",
-			       "keep csi-hostpath-snapclass the default: kubectl annotate volumesnapshotclass b "
+			       "keep \"csi-hostpath-snapclass\" as the default: kubectl annotate volumesnapshotclass b "
 			       "snapshot.storage.kubernetes.io/is-default-class=false --overwrite"));
 	assert_int_equal(r->rc, 3);
 }
@@ -350,7 +350,7 @@ static void test_two_default_storageclasses(void **state)
 	/* The CSI one is kept, the other named in the exact command. */
 	assert_result(r, "storage-classes", CHECK_WARN, "2 StorageClasses are marked default (gp2, csi-hostpath-sc)");
 	assert_true(remedy_has(r, "storage-classes",
-			       "keep csi-hostpath-sc the default: kubectl annotate storageclass gp2 "
+			       "keep \"csi-hostpath-sc\" as the default: kubectl annotate storageclass gp2 "
 			       "storageclass.kubernetes.io/is-default-class=false --overwrite"));
 }
 
