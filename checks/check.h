@@ -236,6 +236,17 @@ void check_upgrade_advice(const struct check_facts *f, struct strbuf *sb);
  * controller is visible where one may run unseen, PASS otherwise. */
 enum check_result check_cluster_blocker(const struct check_facts *f, struct strbuf *why);
 
+/* ---- setup steps' verify commands (verify.c) ------------------------------- */
+
+enum check_verify {
+	CHECK_VERIFY_PASS = 0,	 /* the command would succeed */
+	CHECK_VERIFY_NOT_JUDGED, /* not a `kubectl get` doctor's reads can answer */
+	CHECK_VERIFY_UNREAD,	 /* a read it needs failed (why says which) */
+	CHECK_VERIFY_FAIL,	 /* it would fail (why: "volumesnapshotclass x not found") */
+};
+/* Whether cmd (a step's verify, `A && B`) would pass, from the reads in f. */
+enum check_verify check_verify_command(const struct check_facts *f, const char *cmd, struct strbuf *why);
+
 /* ---- the catalogue and the run (checks.c) --------------------------------- */
 
 /* Every check, in dependency order. */

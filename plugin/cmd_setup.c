@@ -45,31 +45,55 @@ struct setup {
 	size_t nactions;
 };
 
-static enum check_result result_of(struct setup *s, const char *id)
+static const struct check_outcome *outcome_of(struct setup *s, const char *id)
 {
 	size_t n;
 	const struct check *const *cat = check_catalogue(&n);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(cat[i]->id, id))
-			return s->out[i].result;
-	return CHECK_SKIP;
+			return &s->out[i];
+	return NULL;
 }
 
-/* "done", "todo", or "?" when the cluster could not tell. */
-static const char *step_state(struct setup *s, const struct provider_step *st)
+enum step_state { STEP_DONE, STEP_TODO, STEP_UNKNOWN };
+
+/* A step is done only when the checks covering its kinds pass and its own
+ * verify command (and a check step's command) would pass; todo when any of
+ * them says not; unknown, with the reason in *why, when what decides it
+ * could not be read (a forbidden read is never "not installed"). */
+static enum step_state step_state(struct setup *s, const struct provider_step *st, struct strbuf *why)
 {
-	bool any = false;
-	if (!s->have_cluster)
-		return "?";
+	bool todo = false, unknown = false;
+	struct strbuf unread = STRBUF_INIT;
 	for (size_t i = 0; i < sizeof step_checks / sizeof step_checks[0]; i++) {
 		if (!(st->kinds & step_checks[i].kind))
 			continue;
-		enum check_result r = result_of(s, step_checks[i].check);
-		if (r != CHECK_PASS && r != CHECK_INFO)
-			return "todo";
-		any = true;
+		const struct check_outcome *o = outcome_of(s, step_checks[i].check);
+		if (o->result == CHECK_SKIP) {
+			if (!unread.len)
+				strbuf_addf(&unread, "%s: %s", step_checks[i].check, o->message.buf);
+			unknown = true;
+		} else if (o->result != CHECK_PASS && o->result != CHECK_INFO) {
+			todo = true;
+		}
 	}
-	return any ? "done" : "todo";
+	const char *cmds[] = {st->verify, st->kinds & PROVIDER_STEP_CHECK ? st->command : NULL};
+	for (size_t i = 0; i < 2 && !todo; i++) {
+		struct strbuf v = STRBUF_INIT;
+		enum check_verify r = cmds[i] ? check_verify_command(&s->f, cmds[i], &v) : CHECK_VERIFY_NOT_JUDGED;
+		if (r == CHECK_VERIFY_FAIL) {
+			todo = true;
+			strbuf_addstr(why, v.buf);
+		} else if (r == CHECK_VERIFY_UNREAD && !unread.len) {
+			strbuf_addstr(&unread, v.buf);
+			unknown = true;
+		}
+		strbuf_release(&v);
+	}
+	if (!todo && unknown)
+		strbuf_addstr(why, unread.buf);
+	strbuf_release(&unread);
+	return todo ? STEP_TODO : unknown ? STEP_UNKNOWN : STEP_DONE;
 }
 
 static void add_action(struct setup *s, json_object *obj, json_object *patch, char *what)
@@ -136,18 +160,55 @@ static void plan_actions(struct setup *s)
 			plan_driver(s, classes, s->f.drivers.items[i]);
 }
 
+/* The headline from the cluster's state: steps done of all, and whether a
+ * doctor check still fails. Without a cluster there is no state to tell. */
+static void print_headline(struct setup *s, const int *count)
+{
+	const struct provider_era *e = s->f.era;
+	size_t n = e ? e->n_steps : 0;
+	bool failed = false;
+	size_t nc;
+	check_catalogue(&nc);
+	for (size_t i = 0; s->have_cluster && i < nc; i++)
+		failed |= s->out[i].result == CHECK_FAIL;
+	printf("Snapshots on %s, Kubernetes %s: ", s->f.provider->name,
+	       s->f.git_version ? s->f.git_version : "version unknown");
+	if (!s->have_cluster)
+		printf("the provider's current steps (no cluster read)\n");
+	else if ((size_t)count[STEP_DONE] == n && !failed)
+		printf("ready (%zu of %zu steps done)\n", n, n);
+	else if (count[STEP_UNKNOWN])
+		printf("not known (%d of %zu steps done, %d could not be checked)\n", count[STEP_DONE], n,
+		       count[STEP_UNKNOWN]);
+	else
+		printf("not ready (%d of %zu steps done%s)\n", count[STEP_DONE], n,
+		       (size_t)count[STEP_DONE] == n ? "; a check still fails: see kubectl volsnap doctor" : "");
+}
+
 static void print_steps(struct setup *s)
 {
 	const struct provider_era *e = s->f.era;
-	printf("Snapshots on %s, Kubernetes %s: %s\n", s->f.provider->name,
-	       s->f.git_version ? s->f.git_version : "version unknown",
-	       e ? provider_support_name(e->support) : "unknown");
+	static const char *const marks[] = {[STEP_DONE] = "done", [STEP_TODO] = "todo", [STEP_UNKNOWN] = "?"};
+	int count[3] = {0};
+	enum step_state state[32];
+	struct strbuf why[32];
+
+	for (size_t i = 0; e && i < e->n_steps && i < 32; i++) {
+		strbuf_init(&why[i], 0);
+		state[i] = s->have_cluster ? step_state(s, &e->steps[i], &why[i]) : STEP_UNKNOWN;
+		count[state[i]]++;
+	}
+	print_headline(s, count);
 	if (e && e->summary)
 		printf("%s\n", e->summary);
 	printf("\n");
-	for (size_t i = 0; e && i < e->n_steps; i++) {
+	for (size_t i = 0; e && i < e->n_steps && i < 32; i++) {
 		const struct provider_step *st = &e->steps[i];
-		printf("%zu. [%s] %s\n", i + 1, step_state(s, st), st->title);
+		printf("%zu. [%s] %s", i + 1, marks[state[i]], st->title);
+		if (why[i].len)
+			printf(" (%s)", why[i].buf);
+		printf("\n");
+		strbuf_release(&why[i]);
 		for (const char *p = st->command; p && *p;) {
 			size_t n = strcspn(p, "\n");
 			printf("     %.*s\n", (int)n, p);
@@ -160,12 +221,23 @@ static void print_steps(struct setup *s)
 		printf("No setup steps are known for this version.\n");
 }
 
-static void print_actions_yaml(struct setup *s)
+static void print_objects(struct setup *s)
 {
 	for (size_t i = 0; i < s->nactions; i++) {
 		printf("---\n");
 		out_yaml(stdout, s->actions[i].obj);
 	}
+}
+
+static void print_actions_yaml(struct setup *s)
+{
+	/* Never an empty stream: `setup -o yaml | kubectl apply -f -` then says why. */
+	if (!s->nactions)
+		printf("# kubectl volsnap setup: nothing for the plugin to create or annotate%s\n",
+		       s->have_cluster ? " (every snapshot-capable driver has one default VolumeSnapshotClass, or the "
+					 "snapshot API is not served yet: see `kubectl volsnap setup`)"
+				       : " without a cluster");
+	print_objects(s);
 }
 
 static void print_actions_text(struct setup *s)
@@ -175,7 +247,7 @@ static void print_actions_text(struct setup *s)
 	printf("\nThe plugin can do this itself (kubectl volsnap setup --apply):\n");
 	for (size_t i = 0; i < s->nactions; i++)
 		printf("  - %s\n", s->actions[i].what);
-	print_actions_yaml(s);
+	print_objects(s);
 }
 
 static int apply_one(struct cmd_ctx *ctx, struct kube_client *c, struct setup *s, struct action *a)

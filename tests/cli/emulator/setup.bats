@@ -19,14 +19,47 @@ setup_cmd() { KUBECONFIG="$SETUP_STATE/admin.kubeconfig" kubectl volsnap setup "
 @test "setup on a ready cluster: every step done, nothing to create" {
 	run setup_cmd
 	assert_status 0
-	assert_output_contains "Snapshots on Generic Kubernetes, Kubernetes v1.31.4"
+	assert_output_contains "Snapshots on Generic Kubernetes, Kubernetes v1.31.4: ready (3 of 3 steps done)"
 	assert_output_contains "1. [done] Install the VolumeSnapshot CRDs"
 	assert_output_contains "2. [done] Install the snapshot-controller"
 	assert_output_contains "verify: kubectl"
 	refute_output_contains "[todo]"
+	# Nothing to create: a comment, never an empty stream for `| kubectl apply -f -`.
 	run setup_cmd -o yaml
 	assert_status 0
-	[ -z "$output" ]
+	assert_output_contains "# kubectl volsnap setup: nothing for the plugin to create"
+	[ "$(echo "$output" | grep -vc '^#')" = 0 ]
+}
+
+@test "setup: a step is done only when its own verify would pass, and the headline counts steps done" {
+	# The Gardener Azure steps on this (generic) cluster: there is no managed class "default".
+	run setup_cmd gardener-azure
+	assert_status 0
+	assert_output_contains "Snapshots on Gardener on Azure, Kubernetes v1.31.4: not ready (0 of 1 steps done)"
+	assert_output_contains "[todo] Check the managed VolumeSnapshotClass `default`"
+	assert_output_contains "volumesnapshotclass default not found"
+	refute_output_contains "[done]"
+	own get volumesnapshotclass default >/dev/null 2>&1 && return 1
+	# The AKS step names csi-azuredisk-vsc: done only once that class exists.
+	run setup_cmd aks
+	assert_output_contains "[todo] Create the VolumeSnapshotClass csi-azuredisk-vsc (volumesnapshotclass csi-azuredisk-vsc not found)"
+	refute_output_contains ": ready"
+}
+
+@test "setup: a step whose state cannot be read is unknown with the reason, never todo" {
+	own create clusterrole setup-reader --verb=get,list --resource=nodes,storageclasses,csinodes,persistentvolumes,configmaps,volumesnapshotclasses.snapshot.storage.k8s.io >/dev/null
+	own create clusterrolebinding setup-reader --clusterrole=setup-reader --user=alice >/dev/null
+	KUBECONFIG="$SETUP_STATE/denied.kubeconfig" run kubectl volsnap setup
+	own delete clusterrolebinding setup-reader >/dev/null
+	own delete clusterrole setup-reader >/dev/null
+	assert_status 0
+	# alice cannot list Deployments or CSIDrivers: the cluster has both, so not "todo".
+	assert_output_contains "[?] Install the snapshot-controller"
+	assert_output_contains "cannot read deployments: forbidden"
+	assert_output_contains "[?] Install a CSI driver with snapshot support"
+	assert_output_contains "cannot read csidrivers: forbidden"
+	refute_output_contains "[todo]"
+	assert_output_contains ": not known ("
 }
 
 @test "setup proposes a default VolumeSnapshotClass for a driver without one, and --apply creates it" {
