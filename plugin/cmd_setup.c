@@ -190,8 +190,8 @@ static void print_steps(struct setup *s)
 	const struct provider_era *e = s->f.era;
 	static const char *const marks[] = {[STEP_DONE] = "done", [STEP_TODO] = "todo", [STEP_UNKNOWN] = "?"};
 	int count[3] = {0};
-	enum step_state state[32];
-	struct strbuf why[32];
+	enum step_state state[32] = {0};
+	struct strbuf why[32] = {0};
 
 	for (size_t i = 0; e && i < e->n_steps && i < 32; i++) {
 		strbuf_init(&why[i], 0);
