@@ -301,9 +301,14 @@ const char *check_snapshotter_tag(int major, int minor);
  * to upgrade) / the controller at that tag. */
 void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char *verb);
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor);
-/* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts). */
-json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default);
-/* The name setup gives it: "<first label of driver>-snapclass". Caller frees. */
+/* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts): the
+ * documented name and parameters (providers/snapclasses.c), values the driver
+ * needs copied from its StorageClass; a value that cannot be known is a
+ * "<key>" placeholder, described in *missing (then the class is not valid
+ * as it stands). */
+json_object *check_proposed_class(const struct check_facts *f, const char *driver, bool is_default,
+				  struct strbuf *missing);
+/* Its name: the driver's documented one, else "<driver with dashes>-snapclass". Caller frees. */
 char *check_proposed_class_name(const char *driver);
 /* The provider's own step of these kinds, or NULL for the generic provider
  * (whose steps are the upstream install the one-liners above give). */

@@ -49,9 +49,14 @@ static const char *default_sc_driver(const struct check_facts *f)
 
 static void remedy_create(const struct check_facts *f, struct check_outcome *o, const char *driver, bool is_default)
 {
-	json_object *cls = check_proposed_class(driver, f->snap_version, is_default);
-	check_remedy(o, "create one: kubectl volsnap setup --apply, or: echo '%s' | kubectl create -f -",
-		     json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	struct strbuf missing = STRBUF_INIT;
+	json_object *cls = check_proposed_class(f, driver, is_default, &missing);
+	const char *json = json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (missing.len)
+		check_remedy(o, "create one after filling in %s: echo '%s' | kubectl create -f -", missing.buf, json);
+	else
+		check_remedy(o, "create one: kubectl volsnap setup --apply, or: echo '%s' | kubectl create -f -", json);
+	strbuf_release(&missing);
 	json_object_put(cls);
 }
 

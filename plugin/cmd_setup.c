@@ -34,6 +34,7 @@ struct action {
 	json_object *obj;   /* the class as it will be (owned) */
 	json_object *patch; /* merge patch for an existing class, or NULL to create obj */
 	char *what;	    /* "create VolumeSnapshotClass x for driver y" */
+	bool invalid;	    /* holds "<key>" placeholders: setup --apply refuses it */
 };
 
 struct setup {
@@ -96,7 +97,7 @@ static enum step_state step_state(struct setup *s, const struct provider_step *s
 	return todo ? STEP_TODO : unknown ? STEP_UNKNOWN : STEP_DONE;
 }
 
-static void add_action(struct setup *s, json_object *obj, json_object *patch, char *what)
+static void add_action(struct setup *s, json_object *obj, json_object *patch, char *what, bool invalid)
 {
 	if (s->nactions == sizeof s->actions / sizeof s->actions[0]) {
 		json_object_put(obj);
@@ -104,7 +105,7 @@ static void add_action(struct setup *s, json_object *obj, json_object *patch, ch
 		free(what);
 		return;
 	}
-	s->actions[s->nactions++] = (struct action){.obj = obj, .patch = patch, .what = what};
+	s->actions[s->nactions++] = (struct action){.obj = obj, .patch = patch, .what = what, .invalid = invalid};
 }
 
 /* The default-class annotation on the only class of a driver that has no default. */
@@ -124,7 +125,8 @@ static void plan_annotation(struct setup *s, json_object *cls)
 	json_object_object_add(obj, "driver", json_object_new_string(jstr_or(cls, "driver", "")));
 	json_object_object_add(obj, "deletionPolicy", json_object_new_string(jstr_or(cls, "deletionPolicy", "Delete")));
 	add_action(s, obj, patch,
-		   xasprintf("mark VolumeSnapshotClass %s the default for %s", name, jstr_or(cls, "driver", "")));
+		   xasprintf("mark VolumeSnapshotClass %s the default for %s", name, jstr_or(cls, "driver", "")),
+		   false);
 }
 
 static void plan_driver(struct setup *s, json_object *classes, const char *driver)
@@ -141,8 +143,17 @@ static void plan_driver(struct setup *s, json_object *classes, const char *drive
 	}
 	if (n == 0) {
 		char *name = check_proposed_class_name(driver);
-		add_action(s, check_proposed_class(driver, s->f.snap_version, true), NULL,
-			   xasprintf("create VolumeSnapshotClass %s (default) for %s", name, driver));
+		struct strbuf missing = STRBUF_INIT;
+		json_object *cls = check_proposed_class(&s->f, driver, true, &missing);
+		if (missing.len)
+			add_action(s, cls, NULL,
+				   xasprintf("cannot create a valid VolumeSnapshotClass %s for %s: fill in %s", name,
+					     driver, missing.buf),
+				   true);
+		else
+			add_action(s, cls, NULL,
+				   xasprintf("create VolumeSnapshotClass %s (default) for %s", name, driver), false);
+		strbuf_release(&missing);
 		free(name);
 	} else if (n == 1 && ndefault == 0) {
 		plan_annotation(s, only);
@@ -272,6 +283,11 @@ static int apply(struct cmd_ctx *ctx, struct kube_client *c, struct setup *s, bo
 		printf("Nothing for the plugin to create: see the steps above.\n");
 		return EXIT_OK;
 	}
+	/* Refuse before changing anything: a class the plugin cannot make valid. */
+	for (size_t i = 0; i < s->nactions; i++)
+		if (s->actions[i].invalid)
+			return cmd_fail(ctx, EXIT_FAILED, "edit the YAML above and create it with kubectl create -f -",
+					"%s; nothing changed", s->actions[i].what);
 	if (!yes && !ctx->stdin_tty)
 		return cmd_fail(ctx, EXIT_USAGE, "add --yes to apply without a terminal",
 				"--apply asks for confirmation and stdin is not a terminal");

@@ -245,6 +245,25 @@ const struct provider_driver *provider_find_driver(const char *name);
  * (Azure Blob, Linode), UNCONFIRMED when it is not in the tables. */
 enum provider_tristate provider_is_known_snapshot_driver(const char *name);
 
+/* A parameter a driver's VolumeSnapshotClass needs. */
+struct provider_class_param {
+	const char *key;
+	const char *value;   /* a fixed value, or NULL: copied from the driver's StorageClass */
+	const char *from_sc; /* the StorageClass parameter holding the same value */
+	const char *hint;    /* where the value comes from, when it must be filled in */
+};
+
+/* The VolumeSnapshotClass a driver's documentation gives (snapclasses.c). */
+struct provider_snapclass {
+	const char *driver; /* the driver, or a suffix (".rbd.csi.ceph.com") when suffix */
+	bool suffix;
+	const char *name; /* the documented class name */
+	struct provider_class_param params[4];
+	const char *source;
+};
+/* The documented class for driver, or NULL when none is known. */
+const struct provider_snapclass *provider_snapclass_for(const char *driver);
+
 /* Names for output. */
 const char *provider_support_name(enum provider_support s);	  /* "unsupported", "broken", "setup", "ready" */
 const char *provider_controller_name(enum provider_controller c); /* "none", "in-cluster", "hidden", ... */

@@ -582,8 +582,64 @@ static void test_snapshotter_tags(void **state)
 	assert_string_equal(check_snapshotter_tag(1, 22), "v6.3.0");
 	assert_string_equal(check_snapshotter_tag(1, 18), "v3.0.0");
 	char *n = check_proposed_class_name("ebs.csi.aws.com");
-	assert_string_equal(n, "ebs-snapclass");
+	assert_string_equal(n, "csi-aws-vsc");
 	free(n);
+	/* No documented name: never one name for two drivers of one vendor. */
+	n = check_proposed_class_name("fast.csi.example.com");
+	assert_string_equal(n, "fast-csi-example-com-snapclass");
+	free(n);
+}
+
+/* Proposed classes carry what the driver needs: Rook's clusterID and
+ * snapshotter secret come from the driver's StorageClass; without one they
+ * are placeholders, said to be filled in. */
+static void test_proposed_class_parameters(void **state)
+{
+	struct run *r = *state;
+	struct strbuf missing = STRBUF_INIT;
+	check_facts_set(&r->f, READ_STORAGECLASSES,
+			L("[{\"metadata\":{\"name\":\"ceph-block\"},\"provisioner\":\"rook-ceph.rbd.csi.ceph.com\","
+			  "\"parameters\":{\"clusterID\":\"rook-ceph\",\"pool\":\"replicapool\","
+			  "\"csi.storage.k8s.io/provisioner-secret-name\":\"rook-csi-rbd-provisioner\","
+			  "\"csi.storage.k8s.io/provisioner-secret-namespace\":\"rook-ceph\"}}]"));
+	run_checks(r);
+	json_object *c = check_proposed_class(&r->f, "rook-ceph.rbd.csi.ceph.com", true, &missing);
+	assert_int_equal(missing.len, 0);
+	assert_string_equal(jstr(c, "metadata.name"), "csi-rbdplugin-snapclass");
+	json_object *p = NULL, *v = NULL;
+	assert_true(json_object_object_get_ex(c, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "clusterID", &v));
+	assert_string_equal(json_object_get_string(v), "rook-ceph");
+	assert_true(json_object_object_get_ex(p, "csi.storage.k8s.io/snapshotter-secret-name", &v));
+	assert_string_equal(json_object_get_string(v), "rook-csi-rbd-provisioner");
+	json_object_put(c);
+	/* CephFS of the same Ceph: another name, and no StorageClass to copy from. */
+	c = check_proposed_class(&r->f, "rook-ceph.cephfs.csi.ceph.com", true, &missing);
+	assert_string_equal(jstr(c, "metadata.name"), "csi-cephfsplugin-snapclass");
+	assert_non_null(strstr(missing.buf, "clusterID (the Ceph cluster's ID"));
+	assert_true(json_object_object_get_ex(c, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "clusterID", &v));
+	assert_string_equal(json_object_get_string(v), "<clusterID>");
+	json_object_put(c);
+	strbuf_reset(&missing);
+	c = check_proposed_class(&r->f, "driver.longhorn.io", false, &missing);
+	assert_string_equal(jstr(c, "metadata.name"), "longhorn-snapshot-vsc");
+	assert_true(json_object_object_get_ex(c, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "type", &v));
+	assert_string_equal(json_object_get_string(v), "snap");
+	assert_int_equal(missing.len, 0);
+	json_object_put(c);
+	strbuf_release(&missing);
+}
+
+static void test_version_cmp(void **state)
+{
+	(void)state;
+	assert_true(provider_version_cmp("v1.17.5-gke.9", "1.17.6-gke.4") < 0);
+	assert_true(provider_version_cmp("v1.17.6-gke.4", "1.17.6-gke.4") == 0);
+	assert_true(provider_version_cmp("v1.17.6-gke.10", "1.17.6-gke.4") > 0);
+	assert_true(provider_version_cmp("v1.18.0", "1.17.6-gke.4") > 0);
+	assert_true(provider_version_cmp("v1.17.0", "1.17") > 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -618,6 +674,8 @@ int main(void)
 	    T(test_provider_issue_fixed_by_evidence),
 	    T(test_driver_minimum_blocks_all),
 	    T(test_pvcs_in_cluster_context),
+	    T(test_proposed_class_parameters),
+	    cmocka_unit_test(test_version_cmp),
 	    cmocka_unit_test(test_select_and_unknown),
 	    cmocka_unit_test(test_catalogue_order),
 	    T(test_report_shape),
