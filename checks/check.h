@@ -301,6 +301,9 @@ const char *check_snapshotter_tag(int major, int minor);
  * to upgrade) / the controller at that tag. */
 void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char *verb);
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor);
+/* The command installing only one missing CRD (resource "volumesnapshotclasses")
+ * with `kubectl apply`, which succeeds where the other CRDs already exist. */
+void check_crd_install_one_cmd(struct strbuf *sb, int major, int minor, const char *resource);
 /* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts): the
  * documented name and parameters (providers/snapclasses.c), values the driver
  * needs copied from its StorageClass; a value that cannot be known is a

@@ -41,6 +41,14 @@ void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char 
 		    check_snapshotter_tag(major, minor), verb);
 }
 
+void check_crd_install_one_cmd(struct strbuf *sb, int major, int minor, const char *resource)
+{
+	strbuf_addf(sb,
+		    "kubectl apply -f https://raw.githubusercontent.com/kubernetes-csi/external-snapshotter/%s/client/"
+		    "config/crd/" SNAP_GROUP "_%s.yaml",
+		    check_snapshotter_tag(major, minor), resource);
+}
+
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor)
 {
 	strbuf_addf(sb,

@@ -218,6 +218,11 @@ static void test_crd_partially_installed(void **state)
 	check_facts_set(&r->f, READ_SNAP_V1, J("{\"resources\":[{\"name\":\"volumesnapshots\"}]}"));
 	run_checks(r);
 	assert_result(r, "snapshot-crds", CHECK_FAIL, "volumesnapshotcontents is not served");
+	/* Only the missing files, with apply: create would fail on the present one. */
+	assert_true(remedy_has(r, "snapshot-crds",
+			       "kubectl apply -f https://raw.githubusercontent.com/kubernetes-csi/external-snapshotter/"
+			       "v8.6.0/client/config/crd/snapshot.storage.k8s.io_volumesnapshotcontents.yaml"));
+	assert_false(remedy_has(r, "snapshot-crds", "kubectl create"));
 }
 
 static void test_controller_absent_generic_warns(void **state)
