@@ -231,7 +231,9 @@ static const struct provider_issue k3s_issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Install the CRDs and the snapshot-controller from external-snapshotter",
      .source = SRC_K3S_6459,
-     .unconfirmed = true},
+     .unconfirmed = true,
+     .confirm = "would be confirmed by a k3s release note or manifests/ directory listing a snapshot-controller "
+		"component"},
 };
 
 static const char *const k3s_docs[] = {SRC_K3S_6459, "https://github.com/k3s-io/k3s/issues/2865", NULL};
@@ -309,7 +311,8 @@ static const struct provider_issue rke2_issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "If no snapshot-controller runs, install it from external-snapshotter or upgrade RKE2",
      .source = SRC_RKE2_CHARTS "; https://github.com/rancher/rke2/issues/10566",
-     .unconfirmed = true},
+     .unconfirmed = true,
+     .confirm = "would be confirmed by the first rancher/rke2 release notes listing rke2-snapshot-controller"},
 };
 
 static const char *const rke2_docs[] = {SRC_RKE2_CHARTS, "https://github.com/rancher/rke2/issues/3072", NULL};

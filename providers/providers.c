@@ -491,7 +491,8 @@ static const struct provider_intree intree[] = {
     {.provisioner = "kubernetes.io/vsphere-volume",
      .csi_driver = "csi.vsphere.vmware.com",
      .migration_ga = {1, 26},
-     .note = NO_SNAP_NOTE "; in-tree removal release UNCONFIRMED (cloud provider removed in 1.30, k/k#124794)",
+     .note = NO_SNAP_NOTE "; in-tree removal release UNCONFIRMED (cloud provider removed in 1.30, k/k#124794; the "
+			  "kubernetes/kubernetes PR deleting pkg/volume/vsphere_volume would confirm it)",
      .source = "KEP-1491; https://github.com/kubernetes/kubernetes/pull/124794"},
     {.provisioner = "kubernetes.io/portworx-volume",
      .csi_driver = "pxd.portworx.com",
@@ -515,7 +516,8 @@ static const struct provider_intree intree[] = {
      .note = "OpenEBS LocalPV Hostpath/Device is not CSI: no snapshots",
      .source = "https://openebs.io/docs (LocalPV Hostpath)"},
     {.provisioner = "kubernetes.io/no-provisioner",
-     .note = "static local PVs: no CSI driver, no snapshots (name standard; source UNCONFIRMED in providers.md)",
+     .note = "static local PVs: no CSI driver, no snapshots (name standard; UNCONFIRMED in providers.md: the "
+	     "Kubernetes docs' local volume StorageClass example would confirm it)",
      .source = "providers.md §1.2 (UNCONFIRMED)"},
 };
 
