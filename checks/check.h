@@ -53,12 +53,16 @@ enum check_read {
 };
 #define CHECK_READ(r) (1u << (r))
 
-/* What provider detection needs: read for every doctor run, since the report
- * names the provider whatever checks were selected. */
+/* What every doctor run reads, whatever checks were selected: provider
+ * detection (the report names the provider), discovery (the report names the
+ * served snapshot API; one request) and the evidence known issues and the
+ * PVC check are judged by (is a snapshot controller running?). */
 #define CHECK_READS_PROVIDER                                                                                           \
 	(CHECK_READ(READ_VERSION) | CHECK_READ(READ_NODES) | CHECK_READ(READ_SHOOT_INFO) |                             \
 	 CHECK_READ(READ_OPENSHIFT_GROUP) | CHECK_READ(READ_OPENSHIFT_VERSION) | CHECK_READ(READ_CSIDRIVERS) |         \
-	 CHECK_READ(READ_STORAGECLASSES))
+	 CHECK_READ(READ_STORAGECLASSES) | CHECK_READ(READ_SNAP_GROUP) | CHECK_READ(READ_SNAP_V1) |                    \
+	 CHECK_READ(READ_SNAP_V1BETA1) | CHECK_READ(READ_DEPLOYMENTS) | CHECK_READ(READ_STATEFULSETS) |                \
+	 CHECK_READ(READ_CONTROLLER_LEASE))
 
 struct check_read_result {
 	bool done;	  /* the read was issued */
@@ -66,21 +70,42 @@ struct check_read_result {
 	struct kube_error err;
 };
 
-/* One permission the plugin's commands need, asked with a SelfSubjectAccessReview. */
+/* One question asked with a SelfSubjectAccessReview: a right some shipped
+ * command needs (which commands: check_access_needed_by). */
 struct check_access {
 	const char *verb;
 	const char *group;
 	const char *resource;
 	bool cluster_scoped;
-	const char *needed_by; /* "take", "restore", "prune", "schedule" */
-	bool essential;	       /* without it `take` cannot work: fail, not warn */
 	bool answered;
 	bool allowed;
 };
 
-/* The permissions table (static data, copied into check_facts by check_facts_init). */
+/* The rights each shipped command needs, as data (facts.c): a new command is
+ * a new row, and doctor asks each right once. */
+#define CHECK_RIGHTS_MAX 8
+struct check_command_rights {
+	const char *command;	      /* "take" */
+	bool essential;		      /* without it snapshots cannot be taken: a denial fails */
+	int rights[CHECK_RIGHTS_MAX]; /* indexes into check_access_table, -1 terminated */
+};
+
+/* The questions (unique rights) and the commands' needs. */
 extern const struct check_access check_access_table[];
 extern const size_t check_access_count;
+extern const struct check_command_rights check_command_rights_table[];
+extern const size_t check_command_rights_count;
+/* The commands needing right i, each once ("take, describe, restore"), into
+ * sb; returns true when one of them is essential. */
+bool check_access_needed_by(size_t i, struct strbuf *sb);
+
+/* What the cluster visibly shows about a fact: the evidence known-issue rows
+ * and version rules are judged by (docs/doctor.md "Evidence"). */
+enum check_seen {
+	CHECK_SEEN_UNKNOWN = 0, /* the read it needs failed */
+	CHECK_SEEN_NO,
+	CHECK_SEEN_YES,
+};
 
 struct check_facts {
 	/* Inputs. */
@@ -103,8 +128,10 @@ struct check_facts {
 	const char *snap_version; /* the version doctor read classes at: "v1", "v1beta1" or NULL */
 	const struct provider *provider;
 	char *provider_evidence;
-	const struct provider_era *era; /* NULL when the version is below every era */
-	struct strlist drivers;		/* installed CSI drivers: CSIDriver objects and CSINode registrations */
+	const struct provider_era *era;	 /* NULL when the version is below every era */
+	struct strlist drivers;		 /* installed CSI drivers: CSIDriver objects and CSINode registrations */
+	enum check_seen controller_seen; /* a snapshot controller runs (ready workload or held lease) */
+	char *controller_how;		 /* why controller_seen says so ("its leader lease ... is held") */
 };
 
 /* Sets the inputs; copies the permissions table. */
@@ -125,6 +152,7 @@ void check_facts_set_error(struct check_facts *f, enum check_read r, enum kube_e
 struct check_outcome {
 	enum check_result result;
 	bool set;	       /* a verdict was given (check_note) */
+	bool incomplete;       /* part of it could not be checked (a CHECK_SKIP finding) */
 	struct strbuf message; /* findings joined with "; " */
 	struct strlist remediation;
 };
@@ -160,6 +188,65 @@ bool check_read_absent(const struct check_facts *f, enum check_read r);
 
 const char *check_result_name(enum check_result r); /* "pass", "warn", ... */
 
+/* ---- evidence (evidence.c) ------------------------------------------------ */
+
+/* true for a Deployment/StatefulSet that is a snapshot controller. */
+bool check_is_controller_workload(json_object *w);
+/* Whether the snapshot API is served (YES: v1 or v1beta1). */
+enum check_seen check_api_seen(const struct check_facts *f);
+/* Whether a VolumeSnapshotClass annotated default exists for driver (any
+ * driver when NULL); *name gets its name. */
+enum check_seen check_default_class_seen(const struct check_facts *f, const char *driver, const char **name);
+
+/* A known issue as it stands on this cluster. */
+struct check_issue {
+	const struct provider_issue *is;
+	enum check_seen symptom; /* YES: the cluster shows it; NO: it shows the fix; UNKNOWN: cannot tell */
+	char *how;		 /* the evidence, for the message (owned) */
+};
+#define CHECK_ISSUES_MAX 16
+/* The provider's issues that apply to this cluster by version and evidence:
+ * a row whose symptom the cluster contradicts and that names no fix is left
+ * out (v1beta1 "not served" while it is served), as is a row about a driver
+ * that is not installed. Returns how many; release with check_issues_release. */
+size_t check_issues(const struct check_facts *f, struct check_issue *out);
+void check_issues_release(struct check_issue *out, size_t n);
+/* The applying issue that blocks snapshots of driver's volumes, or NULL. */
+const struct provider_issue *check_driver_blocked(const struct check_facts *f, const char *driver);
+/* true when every installed snapshot-capable driver is blocked by an issue. */
+bool check_all_drivers_blocked(const struct check_facts *f);
+
+/* The one upgrade target of a report: the minimum version for snapshots
+ * (the beta API, the provider's minimum, blocking issues' fixes) and whether
+ * the cluster is below it. */
+struct check_minimum {
+	struct provider_kver kv;
+	char *exact;  /* "1.17.6-gke.4" when finer than major.minor, else "1.17" (owned) */
+	char *reason; /* "the VolumeSnapshot beta API", "Gardener on GCP's minimum" (owned) */
+	bool below;   /* the cluster is older */
+	bool partial; /* only one driver's volumes need it (a driver-blocking issue) */
+};
+void check_minimum(const struct check_facts *f, struct check_minimum *m);
+void check_minimum_release(struct check_minimum *m);
+/* The upgrade advice, identical wherever a check gives it. */
+void check_upgrade_advice(const struct check_facts *f, struct strbuf *sb);
+/* Why no volume of this cluster can be snapshotted, whatever its PVC: FAIL
+ * with the reason (API not served, version below the minimum, no controller
+ * on a provider without one, a blocking issue visibly present), WARN when no
+ * controller is visible where one may run unseen, PASS otherwise. */
+enum check_result check_cluster_blocker(const struct check_facts *f, struct strbuf *why);
+
+/* ---- setup steps' verify commands (verify.c) ------------------------------- */
+
+enum check_verify {
+	CHECK_VERIFY_PASS = 0,	 /* the command would succeed */
+	CHECK_VERIFY_NOT_JUDGED, /* not a `kubectl get` doctor's reads can answer */
+	CHECK_VERIFY_UNREAD,	 /* a read it needs failed (why says which) */
+	CHECK_VERIFY_FAIL,	 /* it would fail (why: "volumesnapshotclass x not found") */
+};
+/* Whether cmd (a step's verify, `A && B`) would pass, from the reads in f. */
+enum check_verify check_verify_command(const struct check_facts *f, const char *cmd, struct strbuf *why);
+
 /* ---- the catalogue and the run (checks.c) --------------------------------- */
 
 /* Every check, in dependency order. */
@@ -178,8 +265,12 @@ unsigned check_reads_for(const bool *selected);
  * catalogue; release with check_outcomes_release. */
 void check_run(const struct check_facts *f, const bool *selected, struct check_outcome *out);
 void check_outcomes_release(struct check_outcome *out, size_t n);
-/* Exit code from the results: 3 a failure, 4 only warnings, 0 otherwise. */
+/* Exit code from the results: 3 a failure, 1 a check could not read what it
+ * needs (skipped), 4 only warnings, 0 every selected check passed. */
 int check_exit_code(const bool *selected, const struct check_outcome *out);
+/* The summary's closing words, about only what ran. */
+void check_verdict(const struct check_facts *f, const bool *selected, const struct check_outcome *out,
+		   struct strbuf *sb);
 
 /* ---- fetching (fetch.c) --------------------------------------------------- */
 
@@ -210,9 +301,17 @@ const char *check_snapshotter_tag(int major, int minor);
  * to upgrade) / the controller at that tag. */
 void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char *verb);
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor);
-/* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts). */
-json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default);
-/* The name setup gives it: "<first label of driver>-snapclass". Caller frees. */
+/* The command installing only one missing CRD (resource "volumesnapshotclasses")
+ * with `kubectl apply`, which succeeds where the other CRDs already exist. */
+void check_crd_install_one_cmd(struct strbuf *sb, int major, int minor, const char *resource);
+/* A VolumeSnapshotClass doctor/setup propose for a driver (caller puts): the
+ * documented name and parameters (providers/snapclasses.c), values the driver
+ * needs copied from its StorageClass; a value that cannot be known is a
+ * "<key>" placeholder, described in *missing (then the class is not valid
+ * as it stands). */
+json_object *check_proposed_class(const struct check_facts *f, const char *driver, bool is_default,
+				  struct strbuf *missing);
+/* Its name: the driver's documented one, else "<driver with dashes>-snapclass". Caller frees. */
 char *check_proposed_class_name(const char *driver);
 /* The provider's own step of these kinds, or NULL for the generic provider
  * (whose steps are the upstream install the one-liners above give). */

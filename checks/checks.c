@@ -64,6 +64,9 @@ void check_note(struct check_outcome *o, enum check_result r, const char *fmt, .
 	if (!o->set || severity(r) > severity(o->result))
 		o->result = r;
 	o->set = true;
+	o->incomplete |= r == CHECK_SKIP;
+	if (o->message.len && o->message.buf[o->message.len - 1] == '.')
+		o->message.buf[--o->message.len] = '\0'; /* no ".;" */
 	if (o->message.len)
 		strbuf_addstr(&o->message, "; ");
 	va_start(ap, fmt);
@@ -221,13 +224,47 @@ void check_outcomes_release(struct check_outcome *out, size_t n)
 
 int check_exit_code(const bool *selected, const struct check_outcome *out)
 {
-	bool warned = false;
+	bool warned = false, skipped = false;
 	for (size_t i = 0; i < NCHECKS; i++) {
 		if (!selected[i])
 			continue;
 		if (out[i].result == CHECK_FAIL)
 			return 3;
 		warned |= out[i].result == CHECK_WARN;
+		skipped |= out[i].incomplete;
 	}
-	return warned ? 4 : 0;
+	/* A check that could not read what it needs is not a pass: "ready"
+	 * (0) and "only warnings" (4) are claims about every selected check. */
+	return skipped ? 1 : warned ? 4 : 0;
+}
+
+void check_verdict(const struct check_facts *f, const bool *selected, const struct check_outcome *out,
+		   struct strbuf *sb)
+{
+	int rc = check_exit_code(selected, out);
+	bool all = true;
+	for (size_t i = 0; i < NCHECKS; i++)
+		all &= selected[i];
+	if (rc == 3) {
+		strbuf_addstr(sb, "snapshots will not work until the failures are fixed");
+		return;
+	}
+	if (rc == 1) {
+		strbuf_addstr(sb, "could not check");
+		for (size_t i = 0, k = 0; i < NCHECKS; i++)
+			if (selected[i] && out[i].incomplete)
+				strbuf_addf(sb, "%s %s", k++ ? "," : "", catalogue[i]->id);
+		strbuf_addstr(sb, ": whether snapshots work is not known (see the skipped checks' reasons)");
+		return;
+	}
+	if (!all) {
+		strbuf_addstr(sb, rc == 4 ? "the selected checks ran; see the warnings" : "the selected checks passed");
+		return;
+	}
+	if (f->controller_seen == CHECK_SEEN_NO && (!f->era || f->era->controller != PROVIDER_CTRL_HIDDEN))
+		strbuf_addstr(sb,
+			      "snapshots work only if a snapshot controller runs where doctor cannot see it; see the "
+			      "warnings");
+	else
+		strbuf_addstr(sb, rc == 4 ? "snapshots should work; see the warnings" : "snapshots should work");
 }

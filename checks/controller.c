@@ -11,7 +11,7 @@
 
 /* Names used upstream and by distributions (facts/providers.md §3.3):
  * snapshot-controller, csi-snapshot-controller, volume-snapshot-controller. */
-static bool is_controller_workload(json_object *w)
+bool check_is_controller_workload(json_object *w)
 {
 	const char *name = jstr_or(w, "metadata.name", "");
 	if (!strstr(name, "snapshot-controller"))
@@ -30,7 +30,7 @@ static void scan(json_object *items, const char *kind, struct found *fd)
 {
 	for (size_t i = 0; items && i < json_object_array_length(items); i++) {
 		json_object *w = json_object_array_get_idx(items, i);
-		if (!is_controller_workload(w))
+		if (!check_is_controller_workload(w))
 			continue;
 		if (fd->n++ == 0) {
 			fd->kind = kind;

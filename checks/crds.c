@@ -43,9 +43,13 @@ static void check_resources(const struct check_facts *f, struct check_outcome *o
 		return; /* discovery said served; a failed read here is not a verdict */
 	for (size_t i = 0; i < 3; i++)
 		if (!has_resource(list, snapshot_resources[i])) {
+			struct strbuf cmd = STRBUF_INIT;
 			check_note(o, CHECK_FAIL, "%s is not served at %s: the CRD is missing", snapshot_resources[i],
 				   version);
-			remedy_install(f, o);
+			/* Only the missing one: `create` of all three fails with AlreadyExists. */
+			check_crd_install_one_cmd(&cmd, f->major, f->minor, snapshot_resources[i]);
+			check_remedy(o, "install the missing CRD: %s", cmd.buf);
+			strbuf_release(&cmd);
 		}
 }
 
@@ -73,7 +77,8 @@ static void run_snapshot_crds(const struct check_facts *f, struct check_outcome 
 		bool beta = false;
 		for (size_t i = 0; i < f->n_served; i++)
 			beta |= strcmp(f->served[i], "v1beta1") == 0;
-		check_note(o, CHECK_PASS, "v1 served%s", beta ? " (v1beta1 too, deprecated)" : "");
+		if (!o->set)
+			check_note(o, CHECK_PASS, "v1 served%s", beta ? " (v1beta1 too, deprecated)" : "");
 		return;
 	}
 	check_resources(f, o, READ_SNAP_V1BETA1, "v1beta1");

@@ -10,30 +10,63 @@
 #include "util/xalloc.h"
 
 #define SNAP "snapshot.storage.k8s.io"
-#define RBAC "rbac.authorization.k8s.io"
 
-/* What take, restore, prune and a scheduled job need (the Kyma guide's CronJob
- * needs a ServiceAccount, Role and RoleBinding besides the CronJob). */
-const struct check_access check_access_table[] = {
-    {.verb = "create", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take", .essential = true},
-    {.verb = "get", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take", .essential = true},
-    {.verb = "watch", .group = SNAP, .resource = "volumesnapshots", .needed_by = "take --wait"},
-    {.verb = "list", .group = SNAP, .resource = "volumesnapshots", .needed_by = "list, prune"},
-    {.verb = "delete", .group = SNAP, .resource = "volumesnapshots", .needed_by = "prune, delete"},
-    {.verb = "get",
-     .group = SNAP,
-     .resource = "volumesnapshotcontents",
-     .cluster_scoped = true,
-     .needed_by = "describe, restore"},
-    {.verb = "list", .group = SNAP, .resource = "volumesnapshotclasses", .cluster_scoped = true, .needed_by = "take"},
-    {.verb = "get", .group = "", .resource = "persistentvolumeclaims", .needed_by = "take"},
-    {.verb = "create", .group = "", .resource = "persistentvolumeclaims", .needed_by = "restore"},
-    {.verb = "create", .group = "batch", .resource = "cronjobs", .needed_by = "schedule"},
-    {.verb = "create", .group = "", .resource = "serviceaccounts", .needed_by = "schedule"},
-    {.verb = "create", .group = RBAC, .resource = "roles", .needed_by = "schedule"},
-    {.verb = "create", .group = RBAC, .resource = "rolebindings", .needed_by = "schedule"},
+/* The rights doctor asks about, each once. */
+enum {
+	R_CREATE_VS,
+	R_GET_VS,
+	R_WATCH_VS,
+	R_LIST_VS,
+	R_DELETE_VS,
+	R_GET_VSCONTENT,
+	R_LIST_VSCLASS,
+	R_GET_PVC,
+	R_CREATE_PVC,
+	R_LIST_PVC,
+	R_COUNT,
 };
-const size_t check_access_count = sizeof check_access_table / sizeof check_access_table[0];
+const struct check_access check_access_table[] = {
+    [R_CREATE_VS] = {.verb = "create", .group = SNAP, .resource = "volumesnapshots"},
+    [R_GET_VS] = {.verb = "get", .group = SNAP, .resource = "volumesnapshots"},
+    [R_WATCH_VS] = {.verb = "watch", .group = SNAP, .resource = "volumesnapshots"},
+    [R_LIST_VS] = {.verb = "list", .group = SNAP, .resource = "volumesnapshots"},
+    [R_DELETE_VS] = {.verb = "delete", .group = SNAP, .resource = "volumesnapshots"},
+    [R_GET_VSCONTENT] = {.verb = "get", .group = SNAP, .resource = "volumesnapshotcontents", .cluster_scoped = true},
+    [R_LIST_VSCLASS] = {.verb = "list", .group = SNAP, .resource = "volumesnapshotclasses", .cluster_scoped = true},
+    [R_GET_PVC] = {.verb = "get", .group = "", .resource = "persistentvolumeclaims"},
+    [R_CREATE_PVC] = {.verb = "create", .group = "", .resource = "persistentvolumeclaims"},
+    [R_LIST_PVC] = {.verb = "list", .group = "", .resource = "persistentvolumeclaims"},
+};
+const size_t check_access_count = R_COUNT;
+
+/* What each shipped command asks the API server for (plugin/cmd_*.c). Only
+ * take is essential: without it no snapshot can be made. */
+const struct check_command_rights check_command_rights_table[] = {
+    {.command = "take",
+     .essential = true,
+     .rights = {R_CREATE_VS, R_GET_VS, R_WATCH_VS, R_LIST_VSCLASS, R_GET_PVC, -1}},
+    {.command = "list", .rights = {R_LIST_VS, -1}},
+    {.command = "describe", .rights = {R_GET_VS, R_GET_VSCONTENT, -1}},
+    {.command = "restore", .rights = {R_GET_VS, R_GET_VSCONTENT, R_GET_PVC, R_CREATE_PVC, -1}},
+    {.command = "delete", .rights = {R_GET_VS, R_DELETE_VS, R_LIST_PVC, -1}},
+    {.command = "prune", .rights = {R_LIST_VS, R_DELETE_VS, R_LIST_PVC, -1}},
+};
+const size_t check_command_rights_count = sizeof check_command_rights_table / sizeof check_command_rights_table[0];
+
+bool check_access_needed_by(size_t i, struct strbuf *sb)
+{
+	bool essential = false;
+	for (size_t c = 0; c < check_command_rights_count; c++) {
+		const struct check_command_rights *cr = &check_command_rights_table[c];
+		for (size_t k = 0; k < CHECK_RIGHTS_MAX && cr->rights[k] >= 0; k++)
+			if ((size_t)cr->rights[k] == i) {
+				strbuf_addf(sb, "%s%s", sb->len ? ", " : "", cr->command);
+				essential |= cr->essential;
+				break;
+			}
+	}
+	return essential;
+}
 
 void check_facts_init(struct check_facts *f, const char *ns, const char *provider_id)
 {
@@ -138,6 +171,40 @@ static void derive_drivers(struct check_facts *f)
 	}
 }
 
+/* A ready controller workload, else a held leader lease (the controller may
+ * run outside the cluster, as Gardener's does in the seed). */
+static void derive_controller(struct check_facts *f)
+{
+	static const enum check_read workloads[] = {READ_DEPLOYMENTS, READ_STATEFULSETS};
+	bool all_read = true;
+	for (size_t k = 0; k < 2; k++) {
+		json_object *items = check_items(f, workloads[k], NULL);
+		all_read &= items != NULL;
+		for (size_t i = 0; items && i < json_object_array_length(items); i++) {
+			json_object *w = json_object_array_get_idx(items, i);
+			int64_t ready = 0;
+			jint64(w, "status.readyReplicas", &ready);
+			if (check_is_controller_workload(w) && ready > 0) {
+				f->controller_seen = CHECK_SEEN_YES;
+				f->controller_how =
+				    xasprintf("%s %s/%s is ready", k ? "StatefulSet" : "Deployment",
+					      jstr_or(w, "metadata.namespace", ""), jstr_or(w, "metadata.name", ""));
+				return;
+			}
+		}
+	}
+	if (check_object(f, READ_CONTROLLER_LEASE)) {
+		f->controller_seen = CHECK_SEEN_YES;
+		f->controller_how = xstrdup("its leader lease kube-system/snapshot-controller-leader is held");
+	} else if (all_read && check_read_absent(f, READ_CONTROLLER_LEASE)) {
+		f->controller_seen = CHECK_SEEN_NO;
+		f->controller_how = xstrdup("no ready snapshot controller workload and no leader lease");
+	} else {
+		enum check_read r = !f->reads[READ_DEPLOYMENTS].obj ? READ_DEPLOYMENTS : READ_CONTROLLER_LEASE;
+		f->controller_how = xasprintf("cannot read %s: %s", check_read_name(r), check_read_error(f, r));
+	}
+}
+
 static int derive_provider(struct check_facts *f, char **why)
 {
 	struct strbuf ev = STRBUF_INIT;
@@ -178,7 +245,9 @@ static void clear_derived(struct check_facts *f)
 	free(f->git_version);
 	free(f->preferred);
 	free(f->provider_evidence);
-	f->git_version = f->preferred = f->provider_evidence = NULL;
+	free(f->controller_how);
+	f->git_version = f->preferred = f->provider_evidence = f->controller_how = NULL;
+	f->controller_seen = CHECK_SEEN_UNKNOWN;
 	f->major = f->minor = 0;
 	f->snap_version = NULL;
 	f->provider = NULL;
@@ -192,6 +261,7 @@ int check_facts_derive(struct check_facts *f, char **why)
 	derive_version(f);
 	derive_snapshot_api(f);
 	derive_drivers(f);
+	derive_controller(f);
 	if (derive_provider(f, why) < 0)
 		return -1;
 	f->era = provider_era_for(f->provider, f->major, f->minor);

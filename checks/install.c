@@ -41,6 +41,14 @@ void check_crds_install_cmd(struct strbuf *sb, int major, int minor, const char 
 		    check_snapshotter_tag(major, minor), verb);
 }
 
+void check_crd_install_one_cmd(struct strbuf *sb, int major, int minor, const char *resource)
+{
+	strbuf_addf(sb,
+		    "kubectl apply -f https://raw.githubusercontent.com/kubernetes-csi/external-snapshotter/%s/client/"
+		    "config/crd/" SNAP_GROUP "_%s.yaml",
+		    check_snapshotter_tag(major, minor), resource);
+}
+
 void check_controller_install_cmd(struct strbuf *sb, int major, int minor)
 {
 	strbuf_addf(sb,
@@ -51,15 +59,41 @@ void check_controller_install_cmd(struct strbuf *sb, int major, int minor)
 
 char *check_proposed_class_name(const char *driver)
 {
-	size_t n = strcspn(driver, ".");
-	return xasprintf("%.*s-snapclass", (int)n, driver);
+	const struct provider_snapclass *c = provider_snapclass_for(driver);
+	if (c)
+		return xstrdup(c->name);
+	/* No documented name: the whole driver name, so two drivers never share
+	 * one (rbd and cephfs of one Ceph would with a first-label name). */
+	char *name = xasprintf("%.53s-snapclass", driver);
+	for (char *p = name; *p; p++)
+		if (*p == '.' || *p == '_')
+			*p = '-';
+	return name;
 }
 
-json_object *check_proposed_class(const char *driver, const char *api_version, bool is_default)
+/* The value of StorageClass parameter key in a class of driver, or NULL. */
+static const char *sc_parameter(const struct check_facts *f, const char *driver, const char *key)
 {
+	json_object *scs = check_items(f, READ_STORAGECLASSES, NULL);
+	for (size_t i = 0; scs && i < json_object_array_length(scs); i++) {
+		json_object *sc = json_object_array_get_idx(scs, i), *params = NULL, *v = NULL;
+		if (strcmp(jstr_or(sc, "provisioner", ""), driver) != 0 ||
+		    !json_object_object_get_ex(sc, "parameters", &params) ||
+		    !json_object_object_get_ex(params, key, &v) || !json_object_is_type(v, json_type_string))
+			continue;
+		return json_object_get_string(v);
+	}
+	return NULL;
+}
+
+json_object *check_proposed_class(const struct check_facts *f, const char *driver, bool is_default,
+				  struct strbuf *missing)
+{
+	const struct provider_snapclass *pc = provider_snapclass_for(driver);
 	json_object *c = json_object_new_object();
+	json_object *params = json_object_new_object();
 	char *name = check_proposed_class_name(driver);
-	char *av = xasprintf(SNAP_GROUP "/%s", api_version ? api_version : "v1");
+	char *av = xasprintf(SNAP_GROUP "/%s", f->snap_version ? f->snap_version : "v1");
 	json_object_object_add(c, "apiVersion", json_object_new_string(av));
 	json_object_object_add(c, "kind", json_object_new_string("VolumeSnapshotClass"));
 	jset(c, "metadata.name", json_object_new_string(name));
@@ -70,6 +104,23 @@ json_object *check_proposed_class(const char *driver, const char *api_version, b
 	}
 	json_object_object_add(c, "driver", json_object_new_string(driver));
 	json_object_object_add(c, "deletionPolicy", json_object_new_string("Delete"));
+	for (size_t i = 0; pc && i < sizeof pc->params / sizeof pc->params[0] && pc->params[i].key; i++) {
+		const struct provider_class_param *p = &pc->params[i];
+		const char *v = p->value ? p->value : sc_parameter(f, driver, p->from_sc);
+		char *fill = NULL;
+		if (!v) {
+			fill = xasprintf("<%s>", p->key);
+			strbuf_addf(missing, "%s%s (%s)", missing->len ? ", " : "", p->key, p->hint);
+		}
+		json_object_object_add(params, p->key, json_object_new_string(v ? v : fill));
+		free(fill);
+	}
+	if (missing->len)
+		strbuf_addf(missing, "; no StorageClass of %s carries them", driver);
+	if (json_object_object_length(params))
+		json_object_object_add(c, "parameters", params);
+	else
+		json_object_put(params);
 	free(name);
 	free(av);
 	return c;

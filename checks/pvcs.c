@@ -15,6 +15,8 @@ struct pvc_scan {
 	int ok, listed[4];
 	int more[4];
 };
+/* Finding kinds, for room() and the "and N more" lines. */
+enum { K_UNBOUND, K_NO_CSI, K_NO_CLASS, K_BLOCKED };
 
 static json_object *find_by_name(json_object *items, const char *name)
 {
@@ -83,15 +85,23 @@ static void judge_bound(const struct check_facts *f, json_object *pvc, json_obje
 	if (pv && !driver) {
 		struct strbuf why = STRBUF_INIT;
 		describe_source(pv, &why);
-		if (room(s, 1))
+		if (room(s, K_NO_CSI))
 			check_note(o, s->bad, "%s/%s: PV %s has no CSI source (%s): it cannot be snapshotted", ns, name,
 				   vol, why.buf);
 		check_remedy(o, "move the data to a PVC of a CSI StorageClass (snapshots need spec.csi in the PV)");
 		strbuf_release(&why);
 		return;
 	}
+	const struct provider_issue *blocked = driver ? check_driver_blocked(f, driver) : NULL;
+	if (blocked) {
+		if (room(s, K_BLOCKED))
+			check_note(o, s->bad, "%s/%s: %s volumes cannot be snapshotted on %s (%s)", ns, name, driver,
+				   f->git_version, blocked->id);
+		check_remedy(o, "see the provider-issues check");
+		return;
+	}
 	if (driver && !driver_has_class(f, driver)) {
-		if (room(s, 2))
+		if (room(s, K_NO_CLASS))
 			check_note(o, s->bad, "%s/%s: driver %s has no VolumeSnapshotClass", ns, name, driver);
 		check_remedy(o, "create a VolumeSnapshotClass for %s (see the snapshot-classes check)", driver);
 		return;
@@ -107,7 +117,7 @@ static void judge_pvc(const struct check_facts *f, json_object *pvc, json_object
 	const char *name = jstr_or(pvc, "metadata.name", "");
 
 	if (strcmp(phase, "Bound") != 0) {
-		if (room(s, 0))
+		if (room(s, K_UNBOUND))
 			check_note(o, s->bad, "%s/%s is %s, not bound: a snapshot of it fails until it is bound", ns,
 				   name, phase);
 		check_remedy(o,
@@ -131,14 +141,24 @@ static void missing_named(const struct check_facts *f, json_object *items, struc
 static void summarise(const struct check_facts *f, struct check_outcome *o, const struct pvc_scan *s, int total,
 		      const json_object *pvs)
 {
-	static const char *const what[] = {"unbound", "without CSI source", "without class", ""};
-	for (int k = 0; k < 3; k++)
+	static const char *const what[] = {"unbound", "without CSI source", "without class", "on a blocked driver"};
+	for (int k = 0; k < 4; k++)
 		if (s->more[k])
 			check_note(o, s->bad, "and %d more %s", s->more[k], what[k]);
+	struct strbuf why = STRBUF_INIT;
+	enum check_result blocker = check_cluster_blocker(f, &why);
 	if (total == 0 && f->pvc_names.n == 0)
 		check_note(o, CHECK_INFO, "no PVCs in %s", f->namespace ? f->namespace : "any namespace");
+	else if (s->ok && blocker == CHECK_FAIL)
+		/* What the PVC itself allows means nothing while the cluster cannot snapshot at all. */
+		check_note(o, s->bad, "none of the %d PVC%s can be snapshotted here: %s", total, total == 1 ? "" : "s",
+			   why.buf);
+	else if (s->ok && blocker == CHECK_WARN)
+		check_note(o, CHECK_WARN, "%d of %d PVC%s can be snapshotted only if a snapshot controller runs: %s",
+			   s->ok, total, total == 1 ? "" : "s", why.buf);
 	else if (s->ok)
 		check_note(o, CHECK_PASS, "%d of %d PVC%s can be snapshotted", s->ok, total, total == 1 ? "" : "s");
+	strbuf_release(&why);
 	if (!pvs && total)
 		check_note(o, CHECK_INFO, "PV CSI sources not checked (cannot read persistentvolumes: %s)",
 			   check_read_error(f, READ_PVS));
@@ -168,7 +188,7 @@ const struct check check_pvcs = {
     .id = "pvcs",
     .title = "PersistentVolumeClaims",
     .needs = (const char *const[]){"csi-drivers", NULL},
-    .reads = CHECK_READ(READ_PVCS) | CHECK_READ(READ_PVS) | CHECK_READ(READ_VSCLASSES),
+    .reads = CHECK_READ(READ_PVCS) | CHECK_READ(READ_PVS) | CHECK_READ(READ_VSCLASSES) | CHECK_READS_PROVIDER,
     .docs = "https://kubernetes.io/docs/concepts/storage/volume-snapshots/#provisioning-volume-snapshot",
     .run = run_pvcs,
 };

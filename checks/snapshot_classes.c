@@ -12,6 +12,7 @@
 struct per_driver {
 	int nclasses, ndefault;
 	const char *first, *def, *policy;
+	const char *defaults[8]; /* the classes annotated default, in list order */
 };
 
 static void tally(json_object *classes, const char *driver, struct per_driver *pd)
@@ -23,7 +24,11 @@ static void tally(json_object *classes, const char *driver, struct per_driver *p
 			continue;
 		if (pd->nclasses++ == 0)
 			pd->first = jstr_or(c, "metadata.name", "");
-		if (check_class_is_default(c) && pd->ndefault++ == 0) {
+		if (!check_class_is_default(c))
+			continue;
+		if (pd->ndefault < 8)
+			pd->defaults[pd->ndefault] = jstr_or(c, "metadata.name", "");
+		if (pd->ndefault++ == 0) {
 			pd->def = jstr_or(c, "metadata.name", "");
 			pd->policy = jstr_or(c, "deletionPolicy", "?");
 		}
@@ -44,10 +49,41 @@ static const char *default_sc_driver(const struct check_facts *f)
 
 static void remedy_create(const struct check_facts *f, struct check_outcome *o, const char *driver, bool is_default)
 {
-	json_object *cls = check_proposed_class(driver, f->snap_version, is_default);
-	check_remedy(o, "create one: kubectl volsnap setup --apply, or: echo '%s' | kubectl create -f -",
-		     json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	struct strbuf missing = STRBUF_INIT;
+	json_object *cls = check_proposed_class(f, driver, is_default, &missing);
+	const char *json = json_object_to_json_string_ext(cls, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	if (missing.len)
+		check_remedy(o, "create one after filling in %s: echo '%s' | kubectl create -f -", missing.buf, json);
+	else
+		check_remedy(o, "create one: kubectl volsnap setup --apply, or: echo '%s' | kubectl create -f -", json);
+	strbuf_release(&missing);
 	json_object_put(cls);
+}
+
+/* Several defaults: name them all, keep the provider's managed one (else the
+ * first), and give the exact command for each of the others. Snapshots that
+ * name no class fail until then ("2 default snapshot classes were found"). */
+static void judge_defaults(const struct check_facts *f, const struct per_driver *pd, const char *d, bool critical,
+			   struct check_outcome *o)
+{
+	struct strbuf names = STRBUF_INIT;
+	const char *managed = f->era ? f->era->default_snapshot_class : NULL;
+	size_t n = pd->ndefault < 8 ? (size_t)pd->ndefault : 8, keep = 0;
+	for (size_t i = 0; i < n; i++) {
+		strbuf_addf(&names, "%s%s", i ? ", " : "", pd->defaults[i]);
+		if (managed && strcmp(pd->defaults[i], managed) == 0)
+			keep = i;
+	}
+	check_note(o, critical ? CHECK_FAIL : CHECK_WARN,
+		   "%s has %d default classes (%s): snapshots that name no class fail until only one is default", d,
+		   pd->ndefault, names.buf);
+	for (size_t i = 0; i < n; i++)
+		if (i != keep)
+			check_remedy(
+			    o,
+			    "keep \"%s\" as the default: kubectl annotate volumesnapshotclass %s %s=false --overwrite",
+			    pd->defaults[keep], pd->defaults[i], "snapshot.storage.kubernetes.io/is-default-class");
+	strbuf_release(&names);
 }
 
 static void judge_driver(const struct check_facts *f, json_object *classes, const char *d, bool critical,
@@ -67,12 +103,9 @@ static void judge_driver(const struct check_facts *f, json_object *classes, cons
 		check_remedy(o, "kubectl annotate volumesnapshotclass %s %s=true", pd.first,
 			     "snapshot.storage.kubernetes.io/is-default-class");
 	} else if (pd.ndefault > 1) {
-		check_note(o, CHECK_WARN, "%s has %d default classes: the controller refuses snapshots that name none",
-			   d, pd.ndefault);
-		check_remedy(o, "keep one default: kubectl annotate volumesnapshotclass NAME %s=false --overwrite",
-			     "snapshot.storage.kubernetes.io/is-default-class");
+		judge_defaults(f, &pd, d, critical, o);
 	} else {
-		check_note(o, CHECK_PASS, "%s: default %s (deletionPolicy %s)", d, pd.def, pd.policy);
+		check_note(o, CHECK_PASS, "%s: default class \"%s\" (deletionPolicy %s)", d, pd.def, pd.policy);
 		if (strcmp(pd.policy, "Retain") == 0)
 			check_note(o, CHECK_INFO,
 				   "%s: Retain keeps the storage snapshot when the VolumeSnapshot is deleted", pd.def);

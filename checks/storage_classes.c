@@ -11,6 +11,8 @@
 
 enum sc_kind { SC_CSI, SC_INTREE, SC_UNKNOWN };
 
+#define SC_DEFAULT_ANNOTATION "storageclass.kubernetes.io/is-default-class"
+
 static enum sc_kind classify(const struct check_facts *f, const char *prov)
 {
 	if (strlist_contains(&f->drivers, prov))
@@ -48,21 +50,16 @@ static void judge_default(const struct check_facts *f, json_object *items, json_
 	struct strbuf why = STRBUF_INIT;
 
 	if (classify(f, prov) == SC_CSI) {
-		check_note(o, CHECK_PASS, "default %s is CSI (%s)", name, prov);
+		check_note(o, CHECK_PASS, "default class \"%s\" is CSI (%s)", name, prov);
 		return;
 	}
 	describe_intree(&why, prov);
-	check_note(o, CHECK_WARN, "default %s is %s: PVCs that take the default cannot be snapshotted", name, why.buf);
+	check_note(o, CHECK_WARN, "default class \"%s\" is %s: PVCs that take the default cannot be snapshotted", name,
+		   why.buf);
 	if (csi) {
 		check_remedy(o, "create PVCs with storageClassName: %s, or make it the default:", csi);
-		check_remedy(o,
-			     "kubectl patch storageclass %s -p '{\"metadata\":{\"annotations\":{\"storageclass."
-			     "kubernetes.io/is-default-class\":\"false\"}}}'",
-			     name);
-		check_remedy(o,
-			     "kubectl patch storageclass %s -p '{\"metadata\":{\"annotations\":{\"storageclass."
-			     "kubernetes.io/is-default-class\":\"true\"}}}'",
-			     csi);
+		check_remedy(o, "kubectl annotate storageclass %s %s=false --overwrite", name, SC_DEFAULT_ANNOTATION);
+		check_remedy(o, "kubectl annotate storageclass %s %s=true --overwrite", csi, SC_DEFAULT_ANNOTATION);
 	}
 	strbuf_release(&why);
 }
@@ -86,6 +83,30 @@ static void note_classes(const struct check_facts *f, json_object *items, struct
 	}
 }
 
+/* Several defaults: name them, keep def, the exact command for the others
+ * (the same form as for VolumeSnapshotClasses). */
+static void judge_defaults(json_object *items, json_object *def, int ndefault, struct check_outcome *o)
+{
+	struct strbuf names = STRBUF_INIT;
+	const char *keep = jstr_or(def, "metadata.name", "");
+	for (size_t i = 0; i < json_object_array_length(items); i++) {
+		json_object *sc = json_object_array_get_idx(items, i);
+		const char *name = jstr_or(sc, "metadata.name", "");
+		if (!check_sc_is_default(sc))
+			continue;
+		strbuf_addf(&names, "%s%s", names.len ? ", " : "", name);
+		if (sc != def)
+			check_remedy(
+			    o, "keep \"%s\" as the default: kubectl annotate storageclass %s %s=false --overwrite",
+			    keep, name, SC_DEFAULT_ANNOTATION);
+	}
+	check_note(o, CHECK_WARN,
+		   "%d StorageClasses are marked default (%s): PVCs that name no class get the newest one (before "
+		   "Kubernetes 1.26 they are refused)",
+		   ndefault, names.buf);
+	strbuf_release(&names);
+}
+
 static void run_storage_classes(const struct check_facts *f, struct check_outcome *o)
 {
 	json_object *items = check_items(f, READ_STORAGECLASSES, o);
@@ -101,7 +122,11 @@ static void run_storage_classes(const struct check_facts *f, struct check_outcom
 	}
 	for (size_t i = 0; i < json_object_array_length(items); i++) {
 		json_object *sc = json_object_array_get_idx(items, i);
-		if (check_sc_is_default(sc) && ndefault++ == 0)
+		if (!check_sc_is_default(sc))
+			continue;
+		/* Of several defaults, keep the CSI one (else the first). */
+		if (ndefault++ == 0 || (classify(f, jstr_or(sc, "provisioner", "")) == SC_CSI &&
+					classify(f, jstr_or(def, "provisioner", "")) != SC_CSI))
 			def = sc;
 	}
 	if (def)
@@ -114,11 +139,8 @@ static void run_storage_classes(const struct check_facts *f, struct check_outcom
 	} else if (!def) {
 		check_note(o, CHECK_INFO, "no default StorageClass: PVCs must name a class");
 	}
-	if (ndefault > 1) {
-		check_note(o, CHECK_WARN, "%d StorageClasses are marked default", ndefault);
-		check_remedy(o, "keep one default: kubectl get storageclass, then unset the annotation "
-				"storageclass.kubernetes.io/is-default-class on the others");
-	}
+	if (ndefault > 1)
+		judge_defaults(items, def, ndefault, o);
 	if (!o->set || o->result == CHECK_INFO)
 		check_note(o, CHECK_PASS, "%d CSI StorageClass%s", ncsi, ncsi == 1 ? "" : "es");
 }

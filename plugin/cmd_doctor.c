@@ -83,15 +83,12 @@ static void print_check(bool color, const struct check *c, const struct check_ou
 }
 
 static void print_text(struct cmd_ctx *ctx, const struct check_facts *f, const char *server, const bool *sel,
-		       const struct check_outcome *out, int rc)
+		       const struct check_outcome *out)
 {
-	static const char *const verdict[] = {[0] = "snapshots should work",
-					      [3] = "snapshots will not work until "
-						    "the failures are fixed",
-					      [4] = "snapshots should work; see the warnings"};
 	int count[CHECK_NRESULTS] = {0};
 	size_t n;
 	const struct check *const *cat = check_catalogue(&n);
+	struct strbuf verdict = STRBUF_INIT;
 
 	print_header(f, server);
 	for (size_t i = 0; i < n; i++)
@@ -99,8 +96,10 @@ static void print_text(struct cmd_ctx *ctx, const struct check_facts *f, const c
 			print_check(ctx->color, cat[i], &out[i]);
 			count[out[i].result]++;
 		}
-	printf("\n%d passed, %d warnings, %d failed, %d skipped, %d info: %s\n", count[CHECK_PASS], count[CHECK_WARN],
-	       count[CHECK_FAIL], count[CHECK_SKIP], count[CHECK_INFO], verdict[rc]);
+	check_verdict(f, sel, out, &verdict);
+	printf("\n%d passed, %d warning%s, %d failed, %d skipped, %d info: %s\n", count[CHECK_PASS], count[CHECK_WARN],
+	       count[CHECK_WARN] == 1 ? "" : "s", count[CHECK_FAIL], count[CHECK_SKIP], count[CHECK_INFO], verdict.buf);
+	strbuf_release(&verdict);
 }
 
 static int diagnose_and_print(struct cmd_ctx *ctx, struct doctor_opts *o, const bool *sel)
@@ -131,7 +130,7 @@ static int diagnose_and_print(struct cmd_ctx *ctx, struct doctor_opts *o, const 
 	rc = check_exit_code(sel, out);
 	const char *server = kube_client_config(c)->server;
 	if (o->fmt == OUT_TEXT) {
-		print_text(ctx, &f, server, sel, out, rc);
+		print_text(ctx, &f, server, sel, out);
 	} else {
 		json_object *doc = check_report_json(&f, server, sel, out);
 		o->fmt == OUT_JSON ? out_json(stdout, doc) : out_yaml(stdout, doc);
@@ -214,7 +213,8 @@ const struct command cmd_doctor = {
     .help = "Runs checks, one per concern (server version, snapshot CRDs, snapshot controller, CSI drivers,\n"
 	    "StorageClasses, VolumeSnapshotClasses, PVCs in scope, your permissions, provider known issues),\n"
 	    "reading the cluster in parallel, and prints one line per check with what to do where it fails.\n\n"
-	    "Exit status: 0 ready, 3 a check failed, 4 only warnings, 1 the cluster could not be read, 2 bad usage.\n\n"
+	    "Exit status: 0 every check passed, 3 a check failed, 4 only warnings, 1 the cluster or what a check\n"
+	    "needs could not be read (the report says what could not be checked), 2 bad usage.\n\n"
 	    "Examples:\n"
 	    "  kubectl volsnap doctor -A\n"
 	    "  kubectl volsnap doctor -n shop --pvc data-postgres-0\n"

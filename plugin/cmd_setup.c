@@ -34,6 +34,7 @@ struct action {
 	json_object *obj;   /* the class as it will be (owned) */
 	json_object *patch; /* merge patch for an existing class, or NULL to create obj */
 	char *what;	    /* "create VolumeSnapshotClass x for driver y" */
+	bool invalid;	    /* holds "<key>" placeholders: setup --apply refuses it */
 };
 
 struct setup {
@@ -45,34 +46,58 @@ struct setup {
 	size_t nactions;
 };
 
-static enum check_result result_of(struct setup *s, const char *id)
+static const struct check_outcome *outcome_of(struct setup *s, const char *id)
 {
 	size_t n;
 	const struct check *const *cat = check_catalogue(&n);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(cat[i]->id, id))
-			return s->out[i].result;
-	return CHECK_SKIP;
+			return &s->out[i];
+	return NULL;
 }
 
-/* "done", "todo", or "?" when the cluster could not tell. */
-static const char *step_state(struct setup *s, const struct provider_step *st)
+enum step_state { STEP_DONE, STEP_TODO, STEP_UNKNOWN };
+
+/* A step is done only when the checks covering its kinds pass and its own
+ * verify command (and a check step's command) would pass; todo when any of
+ * them says not; unknown, with the reason in *why, when what decides it
+ * could not be read (a forbidden read is never "not installed"). */
+static enum step_state step_state(struct setup *s, const struct provider_step *st, struct strbuf *why)
 {
-	bool any = false;
-	if (!s->have_cluster)
-		return "?";
+	bool todo = false, unknown = false;
+	struct strbuf unread = STRBUF_INIT;
 	for (size_t i = 0; i < sizeof step_checks / sizeof step_checks[0]; i++) {
 		if (!(st->kinds & step_checks[i].kind))
 			continue;
-		enum check_result r = result_of(s, step_checks[i].check);
-		if (r != CHECK_PASS && r != CHECK_INFO)
-			return "todo";
-		any = true;
+		const struct check_outcome *o = outcome_of(s, step_checks[i].check);
+		if (o->result == CHECK_SKIP) {
+			if (!unread.len)
+				strbuf_addf(&unread, "%s: %s", step_checks[i].check, o->message.buf);
+			unknown = true;
+		} else if (o->result != CHECK_PASS && o->result != CHECK_INFO) {
+			todo = true;
+		}
 	}
-	return any ? "done" : "todo";
+	const char *cmds[] = {st->verify, st->kinds & PROVIDER_STEP_CHECK ? st->command : NULL};
+	for (size_t i = 0; i < 2 && !todo; i++) {
+		struct strbuf v = STRBUF_INIT;
+		enum check_verify r = cmds[i] ? check_verify_command(&s->f, cmds[i], &v) : CHECK_VERIFY_NOT_JUDGED;
+		if (r == CHECK_VERIFY_FAIL) {
+			todo = true;
+			strbuf_addstr(why, v.buf);
+		} else if (r == CHECK_VERIFY_UNREAD && !unread.len) {
+			strbuf_addstr(&unread, v.buf);
+			unknown = true;
+		}
+		strbuf_release(&v);
+	}
+	if (!todo && unknown)
+		strbuf_addstr(why, unread.buf);
+	strbuf_release(&unread);
+	return todo ? STEP_TODO : unknown ? STEP_UNKNOWN : STEP_DONE;
 }
 
-static void add_action(struct setup *s, json_object *obj, json_object *patch, char *what)
+static void add_action(struct setup *s, json_object *obj, json_object *patch, char *what, bool invalid)
 {
 	if (s->nactions == sizeof s->actions / sizeof s->actions[0]) {
 		json_object_put(obj);
@@ -80,7 +105,7 @@ static void add_action(struct setup *s, json_object *obj, json_object *patch, ch
 		free(what);
 		return;
 	}
-	s->actions[s->nactions++] = (struct action){.obj = obj, .patch = patch, .what = what};
+	s->actions[s->nactions++] = (struct action){.obj = obj, .patch = patch, .what = what, .invalid = invalid};
 }
 
 /* The default-class annotation on the only class of a driver that has no default. */
@@ -100,7 +125,8 @@ static void plan_annotation(struct setup *s, json_object *cls)
 	json_object_object_add(obj, "driver", json_object_new_string(jstr_or(cls, "driver", "")));
 	json_object_object_add(obj, "deletionPolicy", json_object_new_string(jstr_or(cls, "deletionPolicy", "Delete")));
 	add_action(s, obj, patch,
-		   xasprintf("mark VolumeSnapshotClass %s the default for %s", name, jstr_or(cls, "driver", "")));
+		   xasprintf("mark VolumeSnapshotClass %s the default for %s", name, jstr_or(cls, "driver", "")),
+		   false);
 }
 
 static void plan_driver(struct setup *s, json_object *classes, const char *driver)
@@ -117,8 +143,17 @@ static void plan_driver(struct setup *s, json_object *classes, const char *drive
 	}
 	if (n == 0) {
 		char *name = check_proposed_class_name(driver);
-		add_action(s, check_proposed_class(driver, s->f.snap_version, true), NULL,
-			   xasprintf("create VolumeSnapshotClass %s (default) for %s", name, driver));
+		struct strbuf missing = STRBUF_INIT;
+		json_object *cls = check_proposed_class(&s->f, driver, true, &missing);
+		if (missing.len)
+			add_action(s, cls, NULL,
+				   xasprintf("cannot create a valid VolumeSnapshotClass %s for %s: fill in %s", name,
+					     driver, missing.buf),
+				   true);
+		else
+			add_action(s, cls, NULL,
+				   xasprintf("create VolumeSnapshotClass %s (default) for %s", name, driver), false);
+		strbuf_release(&missing);
 		free(name);
 	} else if (n == 1 && ndefault == 0) {
 		plan_annotation(s, only);
@@ -136,18 +171,55 @@ static void plan_actions(struct setup *s)
 			plan_driver(s, classes, s->f.drivers.items[i]);
 }
 
+/* The headline from the cluster's state: steps done of all, and whether a
+ * doctor check still fails. Without a cluster there is no state to tell. */
+static void print_headline(struct setup *s, const int *count)
+{
+	const struct provider_era *e = s->f.era;
+	size_t n = e ? e->n_steps : 0;
+	bool failed = false;
+	size_t nc;
+	check_catalogue(&nc);
+	for (size_t i = 0; s->have_cluster && i < nc; i++)
+		failed |= s->out[i].result == CHECK_FAIL;
+	printf("Snapshots on %s, Kubernetes %s: ", s->f.provider->name,
+	       s->f.git_version ? s->f.git_version : "version unknown");
+	if (!s->have_cluster)
+		printf("the provider's current steps (no cluster read)\n");
+	else if ((size_t)count[STEP_DONE] == n && !failed)
+		printf("ready (%zu of %zu steps done)\n", n, n);
+	else if (count[STEP_UNKNOWN])
+		printf("not known (%d of %zu steps done, %d could not be checked)\n", count[STEP_DONE], n,
+		       count[STEP_UNKNOWN]);
+	else
+		printf("not ready (%d of %zu steps done%s)\n", count[STEP_DONE], n,
+		       (size_t)count[STEP_DONE] == n ? "; a check still fails: see kubectl volsnap doctor" : "");
+}
+
 static void print_steps(struct setup *s)
 {
 	const struct provider_era *e = s->f.era;
-	printf("Snapshots on %s, Kubernetes %s: %s\n", s->f.provider->name,
-	       s->f.git_version ? s->f.git_version : "version unknown",
-	       e ? provider_support_name(e->support) : "unknown");
+	static const char *const marks[] = {[STEP_DONE] = "done", [STEP_TODO] = "todo", [STEP_UNKNOWN] = "?"};
+	int count[3] = {0};
+	enum step_state state[32] = {0};
+	struct strbuf why[32] = {0};
+
+	for (size_t i = 0; e && i < e->n_steps && i < 32; i++) {
+		strbuf_init(&why[i], 0);
+		state[i] = s->have_cluster ? step_state(s, &e->steps[i], &why[i]) : STEP_UNKNOWN;
+		count[state[i]]++;
+	}
+	print_headline(s, count);
 	if (e && e->summary)
 		printf("%s\n", e->summary);
 	printf("\n");
-	for (size_t i = 0; e && i < e->n_steps; i++) {
+	for (size_t i = 0; e && i < e->n_steps && i < 32; i++) {
 		const struct provider_step *st = &e->steps[i];
-		printf("%zu. [%s] %s\n", i + 1, step_state(s, st), st->title);
+		printf("%zu. [%s] %s", i + 1, marks[state[i]], st->title);
+		if (why[i].len)
+			printf(" (%s)", why[i].buf);
+		printf("\n");
+		strbuf_release(&why[i]);
 		for (const char *p = st->command; p && *p;) {
 			size_t n = strcspn(p, "\n");
 			printf("     %.*s\n", (int)n, p);
@@ -160,12 +232,23 @@ static void print_steps(struct setup *s)
 		printf("No setup steps are known for this version.\n");
 }
 
-static void print_actions_yaml(struct setup *s)
+static void print_objects(struct setup *s)
 {
 	for (size_t i = 0; i < s->nactions; i++) {
 		printf("---\n");
 		out_yaml(stdout, s->actions[i].obj);
 	}
+}
+
+static void print_actions_yaml(struct setup *s)
+{
+	/* Never an empty stream: `setup -o yaml | kubectl apply -f -` then says why. */
+	if (!s->nactions)
+		printf("# kubectl volsnap setup: nothing for the plugin to create or annotate%s\n",
+		       s->have_cluster ? " (every snapshot-capable driver has one default VolumeSnapshotClass, or the "
+					 "snapshot API is not served yet: see `kubectl volsnap setup`)"
+				       : " without a cluster");
+	print_objects(s);
 }
 
 static void print_actions_text(struct setup *s)
@@ -175,7 +258,7 @@ static void print_actions_text(struct setup *s)
 	printf("\nThe plugin can do this itself (kubectl volsnap setup --apply):\n");
 	for (size_t i = 0; i < s->nactions; i++)
 		printf("  - %s\n", s->actions[i].what);
-	print_actions_yaml(s);
+	print_objects(s);
 }
 
 static int apply_one(struct cmd_ctx *ctx, struct kube_client *c, struct setup *s, struct action *a)
@@ -200,6 +283,11 @@ static int apply(struct cmd_ctx *ctx, struct kube_client *c, struct setup *s, bo
 		printf("Nothing for the plugin to create: see the steps above.\n");
 		return EXIT_OK;
 	}
+	/* Refuse before changing anything: a class the plugin cannot make valid. */
+	for (size_t i = 0; i < s->nactions; i++)
+		if (s->actions[i].invalid)
+			return cmd_fail(ctx, EXIT_FAILED, "edit the YAML above and create it with kubectl create -f -",
+					"%s; nothing changed", s->actions[i].what);
 	if (!yes && !ctx->stdin_tty)
 		return cmd_fail(ctx, EXIT_USAGE, "add --yes to apply without a terminal",
 				"--apply asks for confirmation and stdin is not a terminal");

@@ -106,7 +106,9 @@ static const struct provider_issue issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Move the data to a PVC of a StorageClass with provisioner disk.csi.azure.com; CSI migration "
 		    "(default from AKS 1.21) does not give old PVs a CSI source",
-     .source = SRC_MIGRATION_LIMIT "; " SRC_AKS_CSI},
+     .source = SRC_MIGRATION_LIMIT "; " SRC_AKS_CSI,
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "kubernetes.io/azure-disk"},
     {.id = "aks-self-managed-driver",
      .title = "Before 1.21 AKS does not manage the Azure Disk CSI driver",
      .severity = PROVIDER_SEV_INFO,

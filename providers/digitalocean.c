@@ -78,7 +78,7 @@ static const struct provider_issue issues[] = {
      .affected_from = {1, 0},
      .affected_to = {1, 17},
      .fixed_k8s = {1, 18},
-     .remediation = "Upgrade the cluster to 1.18 or later",
+     .remediation = "kubectl-volsnap needs the v1beta1 or v1 snapshot API (v1alpha1 is not enough)",
      .source = SRC_DO_HOWTO},
 };
 

@@ -125,7 +125,9 @@ static const struct provider_issue issues[] = {
      .remediation = "Create a StorageClass with provisioner ebs.csi.aws.com and move the data to a PVC of it",
      .source =
 	 SRC_EKS_SNAP " (\"Kubernetes doesn't support snapshots of volumes being served via CSI migration, "
-		      "such as Amazon EBS volumes using a StorageClass with provisioner kubernetes.io/aws-ebs.\")"},
+		      "such as Amazon EBS volumes using a StorageClass with provisioner kubernetes.io/aws-ebs.\")",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "kubernetes.io/aws-ebs"},
     {.id = "eks-no-addon-before-1.20",
      .title = "The EBS CSI driver add-on needs EKS 1.20 or later",
      .severity = PROVIDER_SEV_INFO,
@@ -143,8 +145,8 @@ static const struct provider_issue issues[] = {
      .affected_from = {1, 23},
      .affected_to = KV_OPEN,
      .remediation = "Install the aws-ebs-csi-driver add-on even if you only use gp2",
-     .source = "KEP-1487 kep.yaml; " SRC_EKS_MIGRATION,
-     .unconfirmed = true},
+     .source = "KEP-1487 kep.yaml (on by default 1.23, GA 1.25); kubernetes/website#42302; " SRC_EKS_MIGRATION
+	       " (providers.md §1.2)"},
 };
 
 static const char *const docs[] = {SRC_EKS_SNAP, SRC_EKS_MIGRATION, SRC_EKS_AUTO, NULL};
@@ -157,8 +159,8 @@ const struct provider provider_eks = {
     .n_drivers = PROV_N(drivers),
     .intree = intree,
     .min_version = {1, 17},
-    .min_version_source = "providers.md §1.1 (snapshot beta API needs Kubernetes 1.17; EKS add-on minimum "
-			  "UNCONFIRMED)",
+    .min_version_source = "providers.md §1.1 (snapshot beta API needs Kubernetes 1.17; the EBS CSI add-on needs "
+			  "EKS 1.20: " SRC_CDK_EBS ")",
     .eras = eras,
     .n_eras = PROV_N(eras),
     .issues = issues,

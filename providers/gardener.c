@@ -36,7 +36,8 @@
 		.title = "VolumeSnapshot v1beta1 is no longer served (external-snapshotter "                           \
 			 "v6.2.1 in provider extensions, early 2023)",                                                 \
 		.severity = PROVIDER_SEV_INFO, .affected_from = {1, (first_minor)}, .affected_to = KV_OPEN,            \
-		.remediation = "Use snapshot.storage.k8s.io/v1", .source = SRC_V1BETA1_GONE                            \
+		.remediation = "Use snapshot.storage.k8s.io/v1", .source = SRC_V1BETA1_GONE,                           \
+		.symptom = PROVIDER_SYMPTOM_V1BETA1_NOT_SERVED                                                         \
 	}
 #define VERIFY_TEST_SNAPSHOT "kubectl volsnap take <pvc> && kubectl get volumesnapshot -n <namespace>"
 
@@ -135,7 +136,8 @@ static const struct provider_issue gcp_issues[] = {
      .fixed_in = "gardener-extension-provider-gcp v1.5.2 (2020-04-24, #78) and v1.6.0 (2020-05-07, #77)",
      .remediation = "Have the landscape upgraded to provider-gcp v1.5.2 / v1.6.0 or later; VolumeSnapshots stay "
 		    "without status until then",
-     .source = GCP "issues/73"},
+     .source = GCP "issues/73",
+     .symptom = PROVIDER_SYMPTOM_NO_CONTROLLER},
     {.id = "gardener-extension-provider-gcp#91",
      .title = "No default VolumeSnapshotClass is created",
      .severity = PROVIDER_SEV_WARNING,
@@ -143,7 +145,9 @@ static const struct provider_issue gcp_issues[] = {
      .affected_to = {1, 18},
      .fixed_in = "gardener-extension-provider-gcp v1.9.0 (2020-08-06)",
      .remediation = "Create a VolumeSnapshotClass for pd.csi.storage.gke.io annotated as default",
-     .source = GCP "issues/91"},
+     .source = GCP "issues/91",
+     .symptom = PROVIDER_SYMPTOM_NO_DEFAULT_CLASS,
+     .driver = "pd.csi.storage.gke.io"},
     {.id = "gardener-gcp-intree",
      .title = "Shoots before 1.18 have no CSI driver (in-tree gce-pd)",
      .severity = PROVIDER_SEV_BLOCKER,
@@ -151,7 +155,8 @@ static const struct provider_issue gcp_issues[] = {
      .affected_to = {1, 17},
      .fixed_k8s = {1, 18},
      .fixed_in = "gardener-extension-provider-gcp v1.5.0 (CSI for 1.18 shoots)",
-     .remediation = "Upgrade the shoot to 1.18 or later; then move data off kubernetes.io/gce-pd volumes",
+     .remediation = "After the upgrade, move data off kubernetes.io/gce-pd volumes (in-tree volumes cannot be "
+		    "snapshotted)",
      .source = GCP "pull/61"},
     ISSUE_V1BETA1_REMOVED(20),
 };
@@ -266,7 +271,8 @@ static const struct provider_issue aws_issues[] = {
      .fixed_in = "gardener-extension-provider-aws v1.7.0 (2020-05-07, #76; not cherry-picked to v1.6.x)",
      .remediation = "Have the landscape upgraded to provider-aws v1.7.0 or later; VolumeSnapshots stay without "
 		    "status until then",
-     .source = AWS "issues/75"},
+     .source = AWS "issues/75",
+     .symptom = PROVIDER_SYMPTOM_NO_CONTROLLER},
     {.id = "gardener-aws-no-default-vsc",
      .title = "No default VolumeSnapshotClass is created",
      .severity = PROVIDER_SEV_WARNING,
@@ -274,7 +280,9 @@ static const struct provider_issue aws_issues[] = {
      .affected_to = {1, 18},
      .fixed_in = "gardener-extension-provider-aws v1.12.0 (2020-08-06)",
      .remediation = "Create a VolumeSnapshotClass for ebs.csi.aws.com annotated as default",
-     .source = AWS "commit/cb16e6dc"},
+     .source = AWS "commit/cb16e6dc",
+     .symptom = PROVIDER_SYMPTOM_NO_DEFAULT_CLASS,
+     .driver = "ebs.csi.aws.com"},
     {.id = "gardener-aws-intree",
      .title = "Shoots before 1.18 have no CSI driver (in-tree aws-ebs)",
      .severity = PROVIDER_SEV_BLOCKER,
@@ -282,7 +290,8 @@ static const struct provider_issue aws_issues[] = {
      .affected_to = {1, 17},
      .fixed_k8s = {1, 18},
      .fixed_in = "gardener-extension-provider-aws v1.6.0 (CSI for 1.18 shoots)",
-     .remediation = "Upgrade the shoot to 1.18 or later; then move data off kubernetes.io/aws-ebs volumes",
+     .remediation = "After the upgrade, move data off kubernetes.io/aws-ebs volumes (in-tree volumes cannot be "
+		    "snapshotted)",
      .source = AWS "pull/64"},
     ISSUE_V1BETA1_REMOVED(20),
 };
@@ -367,7 +376,8 @@ static const struct provider_issue az_issues[] = {
      .affected_to = {1, 20},
      .fixed_k8s = {1, 21},
      .fixed_in = "gardener-extension-provider-azure v1.20.0 (2021-05-14) for shoots >= 1.21 (#280)",
-     .remediation = "Upgrade the shoot to Kubernetes 1.21 or later; older shoots keep the in-tree provisioners",
+     .remediation = "After the upgrade, move data off the in-tree kubernetes.io/azure-disk volumes (in-tree "
+		    "volumes cannot be snapshotted)",
      .source = AZ "issues/3"},
     {.id = "gardener-azure-no-default-vsc",
      .title = "No managed VolumeSnapshotClass before provider-azure "
@@ -376,8 +386,10 @@ static const struct provider_issue az_issues[] = {
      .affected_from = {1, 21},
      .affected_to = KV_OPEN,
      .fixed_in = "gardener-extension-provider-azure v1.35.0 (2023-04-11, #468)",
-     .remediation = "Only when `kubectl get volumesnapshotclass` lists none: create one for disk.csi.azure.com",
-     .source = AZ "pull/468"},
+     .remediation = "Create a default VolumeSnapshotClass for disk.csi.azure.com",
+     .source = AZ "pull/468",
+     .symptom = PROVIDER_SYMPTOM_NO_DEFAULT_CLASS,
+     .driver = "disk.csi.azure.com"},
     ISSUE_V1BETA1_REMOVED(21),
 };
 
@@ -464,7 +476,8 @@ static const struct provider_issue os_issues[] = {
      .affected_to = {1, 18},
      .fixed_k8s = {1, 19},
      .fixed_in = "gardener-extension-provider-openstack v1.11.0 (2020-09-09)",
-     .remediation = "Upgrade the shoot to 1.19 or later; then move data off kubernetes.io/cinder volumes",
+     .remediation = "After the upgrade, move data off kubernetes.io/cinder volumes (in-tree volumes cannot be "
+		    "snapshotted)",
      .source = OS "pull/135"},
     {.id = "gardener-openstack-no-default-vsc",
      .title = "No managed VolumeSnapshotClass before "
@@ -473,9 +486,10 @@ static const struct provider_issue os_issues[] = {
      .affected_from = {1, 19},
      .affected_to = KV_OPEN,
      .fixed_in = "gardener-extension-provider-openstack v1.55.0 (2026-05-21, #1319)",
-     .remediation = "Only when `kubectl get volumesnapshotclass` lists none: create csi-cinder for "
-		    "cinder.csi.openstack.org",
-     .source = OS "pull/1319"},
+     .remediation = "Create the default VolumeSnapshotClass csi-cinder for cinder.csi.openstack.org",
+     .source = OS "pull/1319",
+     .symptom = PROVIDER_SYMPTOM_NO_DEFAULT_CLASS,
+     .driver = "cinder.csi.openstack.org"},
     ISSUE_V1BETA1_REMOVED(20),
 };
 

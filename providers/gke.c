@@ -118,10 +118,10 @@ static const struct provider_issue issues[] = {
      .affected_from = {1, 17},
      .affected_to = {1, 17},
      .fixed_k8s = {1, 18},
-     .fixed_in = "GKE 1.17.6-gke.4",
-     .remediation = "Upgrade the control plane to 1.17.6-gke.4 or later (check the -gke.N suffix of the server "
-		    "version)",
-     .source = SRC_GKE_SNAP},
+     .fixed_version = "1.17.6-gke.4",
+     .remediation = "The -gke.N suffix of the server version counts: 1.17.6-gke.3 is still affected",
+     .source = SRC_GKE_SNAP,
+     .blocks_driver = "pd.csi.storage.gke.io"},
     {.id = "gke-intree-gce-pd",
      .title = "Volumes provisioned by kubernetes.io/gce-pd cannot be snapshotted",
      .severity = PROVIDER_SEV_INFO,
@@ -129,7 +129,9 @@ static const struct provider_issue issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Move the data to a PVC of a StorageClass with provisioner pd.csi.storage.gke.io; CSI "
 		    "migration (on from GKE 1.22) does not make in-tree PVs snapshottable",
-     .source = SRC_GKE_PD " (\"The in-tree Persistent Disk driver does not support snapshots.\")"},
+     .source = SRC_GKE_PD " (\"The in-tree Persistent Disk driver does not support snapshots.\")",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "kubernetes.io/gce-pd"},
     {.id = "gke-alpha-api",
      .title = "Only the v1alpha1 snapshot API exists before 1.17",
      .severity = PROVIDER_SEV_BLOCKER,
@@ -137,7 +139,7 @@ static const struct provider_issue issues[] = {
      .affected_to = {1, 16},
      .fixed_k8s = {1, 17},
      .fixed_in = "Kubernetes 1.17 (v1beta1, external-snapshotter v2.0.0)",
-     .remediation = "Upgrade the cluster to 1.17 or later; kubectl-volsnap needs v1beta1 or v1",
+     .remediation = "kubectl-volsnap needs the v1beta1 or v1 snapshot API (v1alpha1 is not enough)",
      .source = "https://github.com/kubernetes-csi/external-snapshotter/blob/master/CHANGELOG/CHANGELOG-2.0.md"},
 };
 

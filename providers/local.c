@@ -71,7 +71,9 @@ static const struct provider_issue kind_issues[] = {
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a PVC of csi-hostpath-sc (or another CSI StorageClass) for data you want to snapshot",
-     .source = SRC_KIND_SC "; https://github.com/rancher/local-path-provisioner/issues/431"},
+     .source = SRC_KIND_SC "; https://github.com/rancher/local-path-provisioner/issues/431",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "rancher.io/local-path"},
 };
 
 static const char *const kind_docs[] = {SRC_HOSTPATH, "https://kind.sigs.k8s.io/", NULL};
@@ -143,7 +145,9 @@ static const struct provider_issue minikube_issues[] = {
      .affected_from = {1, 0},
      .affected_to = KV_OPEN,
      .remediation = "Use a PVC of csi-hostpath-sc for data you want to snapshot",
-     .source = SRC_MINIKUBE},
+     .source = SRC_MINIKUBE,
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "k8s.io/minikube-hostpath"},
     {.id = "minikube-tutorial-1.28",
      .title = "The current minikube snapshot tutorial asks for Kubernetes v1.28 "
 	      "or later",
@@ -216,7 +220,9 @@ static const struct provider_issue k3s_issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Use a CSI StorageClass (e.g. Longhorn) for data you want to snapshot",
      .source = "https://github.com/rancher/local-path-provisioner/issues/431; "
-	       "https://github.com/k3s-io/k3s/issues/2865"},
+	       "https://github.com/k3s-io/k3s/issues/2865",
+     .symptom = PROVIDER_SYMPTOM_PROVISIONER_USED,
+     .driver = "rancher.io/local-path"},
     {.id = "k3s-no-bundled-controller",
      .title = "k3s does not bundle the snapshot controller (PR #6459 was "
 	      "closed unmerged; later bundling UNCONFIRMED)",
@@ -225,7 +231,9 @@ static const struct provider_issue k3s_issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Install the CRDs and the snapshot-controller from external-snapshotter",
      .source = SRC_K3S_6459,
-     .unconfirmed = true},
+     .unconfirmed = true,
+     .confirm = "would be confirmed by a k3s release note or manifests/ directory listing a snapshot-controller "
+		"component"},
 };
 
 static const char *const k3s_docs[] = {SRC_K3S_6459, "https://github.com/k3s-io/k3s/issues/2865", NULL};
@@ -303,7 +311,8 @@ static const struct provider_issue rke2_issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "If no snapshot-controller runs, install it from external-snapshotter or upgrade RKE2",
      .source = SRC_RKE2_CHARTS "; https://github.com/rancher/rke2/issues/10566",
-     .unconfirmed = true},
+     .unconfirmed = true,
+     .confirm = "would be confirmed by the first rancher/rke2 release notes listing rke2-snapshot-controller"},
 };
 
 static const char *const rke2_docs[] = {SRC_RKE2_CHARTS, "https://github.com/rancher/rke2/issues/3072", NULL};

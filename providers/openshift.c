@@ -111,16 +111,17 @@ static const struct provider_issue issues[] = {
      .affected_to = {1, 19},
      .fixed_k8s = {1, 20},
      .fixed_in = "OCP 4.7 (GA)",
-     .remediation = "Upgrade to OpenShift 4.7 or later for supported snapshots",
+     .remediation = "For supported snapshots use OpenShift 4.7 (Kubernetes 1.20) or later",
      .source = SRC_OCP_47},
     {.id = "openshift-csisnapshot-capability",
      .title = "The CSISnapshot capability can be disabled at install "
 	      "time: then there is no controller and no CRDs",
-     .severity = PROVIDER_SEV_INFO,
+     .severity = PROVIDER_SEV_BLOCKER,
      .affected_from = {1, 20},
      .affected_to = KV_OPEN,
      .remediation = "Enable the CSISnapshot cluster capability (see openshift/api#1263)",
-     .source = "https://github.com/openshift/api/pull/1263"},
+     .source = "https://github.com/openshift/api/pull/1263",
+     .symptom = PROVIDER_SYMPTOM_NO_SNAPSHOT_API},
     {.id = "openshift-vsphere-vc-version",
      .title = "vSphere: \"VC version does not support snapshot operations\"",
      .severity = PROVIDER_SEV_INFO,
@@ -128,7 +129,8 @@ static const struct provider_issue issues[] = {
      .affected_to = KV_OPEN,
      .remediation = "Upgrade vCenter and ESXi to 7.0 Update 3 or later (block volumes only)",
      .source = "https://access.redhat.com/node/6981905; https://github.com/openshift/cluster-storage-operator/"
-	       "pull/491"},
+	       "pull/491",
+     .requires_driver = "csi.vsphere.vmware.com"},
 };
 
 static const char *const docs[] = {SRC_OCP_47, SRC_OCP_44, NULL};

@@ -412,6 +412,37 @@ size_t provider_issues_for(const struct provider *p, int major, int minor, const
 	return n;
 }
 
+/* The next run of digits at or after *s, or -1 at the end. */
+static long next_number(const char **s)
+{
+	while (**s && !isdigit((unsigned char)**s))
+		(*s)++;
+	if (!**s)
+		return -1;
+	char *end;
+	long v = strtol(*s, &end, 10);
+	*s = end;
+	return v;
+}
+
+int provider_version_cmp(const char *a, const char *b)
+{
+	for (;;) {
+		long x = next_number(&a), y = next_number(&b);
+		if (x != y)
+			return x < y ? -1 : 1;
+		if (x < 0)
+			return 0;
+	}
+}
+
+bool provider_issue_affects(const struct provider_issue *is, const char *git_version, int major, int minor)
+{
+	if (!provider_kver_in(KV(major, minor), is->affected_from, is->affected_to))
+		return false;
+	return !is->fixed_version || !git_version || provider_version_cmp(git_version, is->fixed_version) < 0;
+}
+
 const struct provider_step *provider_era_step(const struct provider_era *e, unsigned kinds)
 {
 	for (size_t i = 0; e && i < e->n_steps; i++)
@@ -460,7 +491,8 @@ static const struct provider_intree intree[] = {
     {.provisioner = "kubernetes.io/vsphere-volume",
      .csi_driver = "csi.vsphere.vmware.com",
      .migration_ga = {1, 26},
-     .note = NO_SNAP_NOTE "; in-tree removal release UNCONFIRMED (cloud provider removed in 1.30, k/k#124794)",
+     .note = NO_SNAP_NOTE "; in-tree removal release UNCONFIRMED (cloud provider removed in 1.30, k/k#124794; the "
+			  "kubernetes/kubernetes PR deleting pkg/volume/vsphere_volume would confirm it)",
      .source = "KEP-1491; https://github.com/kubernetes/kubernetes/pull/124794"},
     {.provisioner = "kubernetes.io/portworx-volume",
      .csi_driver = "pxd.portworx.com",
@@ -484,7 +516,8 @@ static const struct provider_intree intree[] = {
      .note = "OpenEBS LocalPV Hostpath/Device is not CSI: no snapshots",
      .source = "https://openebs.io/docs (LocalPV Hostpath)"},
     {.provisioner = "kubernetes.io/no-provisioner",
-     .note = "static local PVs: no CSI driver, no snapshots (name standard; source UNCONFIRMED in providers.md)",
+     .note = "static local PVs: no CSI driver, no snapshots (name standard; UNCONFIRMED in providers.md: the "
+	     "Kubernetes docs' local volume StorageClass example would confirm it)",
      .source = "providers.md §1.2 (UNCONFIRMED)"},
 };
 

@@ -134,6 +134,19 @@ enum provider_severity {
 	PROVIDER_SEV_BLOCKER, /* snapshots do not work while it applies */
 };
 
+/* What a known issue visibly does to a cluster, so doctor can judge it by
+ * evidence rather than by the version string (docs/doctor.md "Evidence"): a
+ * fix that came with a provider component (a Gardener extension) does not
+ * change the Kubernetes version, but it does change what the cluster shows. */
+enum provider_symptom {
+	PROVIDER_SYMPTOM_NONE = 0,	     /* judged by the version alone */
+	PROVIDER_SYMPTOM_NO_CONTROLLER,	     /* no snapshot controller runs (no ready workload, no held lease) */
+	PROVIDER_SYMPTOM_NO_DEFAULT_CLASS,   /* no VolumeSnapshotClass annotated default for `driver` */
+	PROVIDER_SYMPTOM_V1BETA1_NOT_SERVED, /* snapshot.storage.k8s.io/v1beta1 is not served */
+	PROVIDER_SYMPTOM_NO_SNAPSHOT_API,    /* snapshot.storage.k8s.io is not served at all */
+	PROVIDER_SYMPTOM_PROVISIONER_USED,   /* a StorageClass has provisioner `driver` (a non-CSI one) */
+};
+
 /* A known issue. The affected range is in Kubernetes versions; when the fix
  * came with a provider component (a Gardener extension), fixed_in names it and
  * fixed_k8s stays {0,0}. */
@@ -144,9 +157,17 @@ struct provider_issue {
 	struct provider_kver affected_from, affected_to; /* inclusive; to {0,0} = open */
 	struct provider_kver fixed_k8s;			 /* first Kubernetes version without it, or {0,0} */
 	const char *fixed_in; /* "gardener-extension-provider-aws v1.7.0 (2020-05-07)", or NULL */
-	const char *remediation;
+	/* The first version without it when that is finer than major.minor
+	 * ("1.17.6-gke.4"): clusters at or past it are not affected. */
+	const char *fixed_version;
+	const char *remediation; /* what to do besides upgrading (the upgrade target is computed, one per report) */
 	const char *source;
 	bool unconfirmed;
+	const char *confirm; /* for an unconfirmed fact: what would confirm it */
+	enum provider_symptom symptom;
+	const char *driver; /* the CSI driver (NO_DEFAULT_CLASS; NULL: any) or provisioner (PROVISIONER_USED) */
+	const char *requires_driver; /* applies only when this CSI driver is installed (vSphere rows), or NULL */
+	const char *blocks_driver;   /* while it applies, volumes of this driver cannot be snapshotted */
 };
 
 struct provider {
@@ -201,6 +222,13 @@ const struct provider_era *provider_era_for(const struct provider *p, int major,
 size_t provider_issues_for(const struct provider *p, int major, int minor, const struct provider_issue **out,
 			   size_t max);
 
+/* Compares two version strings by their runs of digits ("v1.17.5-gke.9" <
+ * "1.17.6-gke.4"): <0, 0, >0. */
+int provider_version_cmp(const char *a, const char *b);
+/* true when is affects a cluster at git_version (major.minor and, when the
+ * row has one, fixed_version). */
+bool provider_issue_affects(const struct provider_issue *is, const char *git_version, int major, int minor);
+
 /* The first step of e providing any of kinds (enum provider_step_kind bits),
  * or NULL. */
 const struct provider_step *provider_era_step(const struct provider_era *e, unsigned kinds);
@@ -216,6 +244,25 @@ const struct provider_driver *provider_find_driver(const char *name);
 /* YES when the driver is known to take snapshots, NO when known not to
  * (Azure Blob, Linode), UNCONFIRMED when it is not in the tables. */
 enum provider_tristate provider_is_known_snapshot_driver(const char *name);
+
+/* A parameter a driver's VolumeSnapshotClass needs. */
+struct provider_class_param {
+	const char *key;
+	const char *value;   /* a fixed value, or NULL: copied from the driver's StorageClass */
+	const char *from_sc; /* the StorageClass parameter holding the same value */
+	const char *hint;    /* where the value comes from, when it must be filled in */
+};
+
+/* The VolumeSnapshotClass a driver's documentation gives (snapclasses.c). */
+struct provider_snapclass {
+	const char *driver; /* the driver, or a suffix (".rbd.csi.ceph.com") when suffix */
+	bool suffix;
+	const char *name; /* the documented class name */
+	struct provider_class_param params[4];
+	const char *source;
+};
+/* The documented class for driver, or NULL when none is known. */
+const struct provider_snapclass *provider_snapclass_for(const char *driver);
 
 /* Names for output. */
 const char *provider_support_name(enum provider_support s);	  /* "unsupported", "broken", "setup", "ready" */

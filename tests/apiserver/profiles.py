@@ -61,6 +61,8 @@ def load(path):
     if isinstance(gsnap, str):
         gsnap = [] if gsnap == "none" else [gsnap]
     served["groupsnapshot.storage.k8s.io"] = list(gsnap or [])
+    for n in prof.get("snapshot_crds_missing") or []:  # one CRD deleted while the others stay
+        served[n] = []
     prof["served"] = served
     prof.setdefault("snapshot_controller", bool(snap))
     prof.setdefault("pv_binder", True)

@@ -153,8 +153,9 @@ static void test_healthy(void **state)
 	assert_result(r, "snapshot-crds", CHECK_PASS, "v1 served");
 	assert_result(r, "snapshot-controller", CHECK_PASS, "kube-system/snapshot-controller (2/2 ready)");
 	assert_result(r, "csi-drivers", CHECK_PASS, "hostpath.csi.k8s.io (1/1 nodes)");
-	assert_result(r, "storage-classes", CHECK_PASS, "default csi-hostpath-sc is CSI");
-	assert_result(r, "snapshot-classes", CHECK_PASS, "default csi-hostpath-snapclass (deletionPolicy Delete)");
+	assert_result(r, "storage-classes", CHECK_PASS, "default class \"csi-hostpath-sc\" is CSI");
+	assert_result(r, "snapshot-classes", CHECK_PASS,
+		      "default class \"csi-hostpath-snapclass\" (deletionPolicy Delete)");
 	assert_result(r, "pvcs", CHECK_PASS, "1 of 1 PVC can be snapshotted");
 	assert_result(r, "permissions", CHECK_PASS, NULL);
 	assert_int_equal(r->rc, 0);
@@ -165,7 +166,7 @@ static void test_old_server_fails(void **state)
 	struct run *r = *state;
 	check_facts_set(&r->f, READ_VERSION, J("{\"gitVersion\":\"v1.16.3\",\"major\":\"1\",\"minor\":\"16\"}"));
 	run_checks(r);
-	assert_result(r, "server-version", CHECK_FAIL, "older than 1.17");
+	assert_result(r, "server-version", CHECK_FAIL, "is below 1.17, the minimum for snapshots here");
 	/* The era's advice still shows; the checks that need a usable version skip. */
 	assert_result(r, "provider-issues", CHECK_FAIL, "v1alpha1");
 	assert_result(r, "snapshot-crds", CHECK_SKIP, "server-version failed");
@@ -217,6 +218,11 @@ static void test_crd_partially_installed(void **state)
 	check_facts_set(&r->f, READ_SNAP_V1, J("{\"resources\":[{\"name\":\"volumesnapshots\"}]}"));
 	run_checks(r);
 	assert_result(r, "snapshot-crds", CHECK_FAIL, "volumesnapshotcontents is not served");
+	/* Only the missing files, with apply: create would fail on the present one. */
+	assert_true(remedy_has(r, "snapshot-crds",
+			       "kubectl apply -f https://raw.githubusercontent.com/kubernetes-csi/external-snapshotter/"
+			       "v8.6.0/client/config/crd/snapshot.storage.k8s.io_volumesnapshotcontents.yaml"));
+	assert_false(remedy_has(r, "snapshot-crds", "kubectl create"));
 }
 
 static void test_controller_absent_generic_warns(void **state)
@@ -267,8 +273,8 @@ static void test_forbidden_read_skips(void **state)
 	assert_result(r, "csi-drivers", CHECK_SKIP, "cannot read csidrivers: forbidden");
 	assert_result(r, "storage-classes", CHECK_SKIP, "csi-drivers");
 	assert_result(r, "pvcs", CHECK_SKIP, "csi-drivers");
-	/* A skip is not a failure: only the remaining checks decide. */
-	assert_int_equal(r->rc, 0);
+	/* A check that could not read what it needs is not a pass: exit 1. */
+	assert_int_equal(r->rc, 1);
 }
 
 static void test_driver_not_registered(void **state)
@@ -304,8 +310,10 @@ static void test_default_sc_intree_warns(void **state)
 			  "is-default-class\":\"true\"}},\"provisioner\":\"kubernetes.io/aws-ebs\"},"
 			  "{\"metadata\":{\"name\":\"csi\"},\"provisioner\":\"hostpath.csi.k8s.io\"}]"));
 	run_checks(r);
-	assert_result(r, "storage-classes", CHECK_WARN, "default gp2 is non-CSI kubernetes.io/aws-ebs");
-	assert_true(remedy_has(r, "storage-classes", "kubectl patch storageclass csi"));
+	assert_result(r, "storage-classes", CHECK_WARN, "default class \"gp2\" is non-CSI kubernetes.io/aws-ebs");
+	assert_true(remedy_has(
+	    r, "storage-classes",
+	    "kubectl annotate storageclass csi storageclass.kubernetes.io/is-default-class=true --overwrite"));
 }
 
 static void test_no_vsclass_fails_with_yaml(void **state)
@@ -328,7 +336,27 @@ static void test_two_default_vsclasses(void **state)
 	    L("[" VSC_DEFAULT ",{\"metadata\":{\"name\":\"b\",\"annotations\":{\"snapshot.storage.kubernetes.io/"
 	      "is-default-class\":\"true\"}},\"driver\":\"hostpath.csi.k8s.io\",\"deletionPolicy\":\"Delete\"}]"));
 	run_checks(r);
-	assert_result(r, "snapshot-classes", CHECK_WARN, "2 default classes");
+	/* The default StorageClass's driver: snapshots naming no class fail. */
+	assert_result(r, "snapshot-classes", CHECK_FAIL, "2 default classes (csi-hostpath-snapclass, b)");
+	assert_true(remedy_has(r, "snapshot-classes",
+			       "keep \"csi-hostpath-snapclass\" as the default: kubectl annotate volumesnapshotclass b "
+			       "snapshot.storage.kubernetes.io/is-default-class=false --overwrite"));
+	assert_int_equal(r->rc, 3);
+}
+
+static void test_two_default_storageclasses(void **state)
+{
+	struct run *r = *state;
+	check_facts_set(&r->f, READ_STORAGECLASSES,
+			L("[{\"metadata\":{\"name\":\"gp2\",\"annotations\":{\"storageclass.kubernetes.io/"
+			  "is-default-class\":\"true\"}},\"provisioner\":\"kubernetes.io/aws-ebs\"}," SC_CSI_DEFAULT
+			  "]"));
+	run_checks(r);
+	/* The CSI one is kept, the other named in the exact command. */
+	assert_result(r, "storage-classes", CHECK_WARN, "2 StorageClasses are marked default (gp2, csi-hostpath-sc)");
+	assert_true(remedy_has(r, "storage-classes",
+			       "keep \"csi-hostpath-sc\" as the default: kubectl annotate storageclass gp2 "
+			       "storageclass.kubernetes.io/is-default-class=false --overwrite"));
 }
 
 static void test_vsclass_without_default_and_orphan(void **state)
@@ -379,22 +407,36 @@ static void test_named_pvc_missing_fails(void **state)
 static void test_permissions(void **state)
 {
 	struct run *r = *state;
-	for (size_t i = 0; i < r->f.n_access; i++)
-		if (!strcmp(r->f.access[i].resource, "cronjobs"))
+	for (size_t i = 0; i < r->f.n_access; i++) {
+		/* Only what shipped commands need is asked. */
+		assert_string_not_equal(r->f.access[i].resource, "cronjobs");
+		if (!strcmp(r->f.access[i].verb, "delete") ||
+		    (!strcmp(r->f.access[i].verb, "list") && strcmp(r->f.access[i].resource, "volumesnapshotclasses")))
 			r->f.access[i].allowed = false;
+	}
 	run_checks(r);
-	assert_result(r, "permissions", CHECK_WARN, "cannot create cronjobs in shop (needed by schedule)");
+	/* Each command named once. */
+	assert_result(
+	    r, "permissions", CHECK_WARN,
+	    "cannot list, delete volumesnapshots; list persistentvolumeclaims in shop (needed by list, prune, "
+	    "delete)");
 	r->f.access[0].allowed = false; /* create volumesnapshots */
 	check_outcomes_release(r->out, 9);
 	run_checks(r);
-	assert_result(r, "permissions", CHECK_FAIL, "cannot create volumesnapshots");
+	assert_result(r, "permissions", CHECK_FAIL, "cannot create, list, delete volumesnapshots");
 }
 
 static void test_permissions_unanswered(void **state)
 {
 	struct run *r = *state;
+	r->f.access[1].answered = false;
+	run_checks(r);
+	/* An unanswered question is counted, never taken for a yes. */
+	assert_result(r, "permissions", CHECK_SKIP, "1 of 10 questions unanswered");
+	assert_int_equal(r->rc, 1);
 	for (size_t i = 0; i < r->f.n_access; i++)
 		r->f.access[i].answered = false;
+	check_outcomes_release(r->out, 9);
 	run_checks(r);
 	assert_result(r, "permissions", CHECK_SKIP, "cannot ask the server");
 }
@@ -404,14 +446,89 @@ static void test_provider_issue_blocker(void **state)
 	struct run *r = *state;
 	check_facts_set(&r->f, READ_VERSION, J("{\"gitVersion\":\"v1.18.20\",\"major\":\"1\",\"minor\":\"18\"}"));
 	check_facts_set(&r->f, READ_SHOOT_INFO, J("{\"data\":{\"provider\":\"aws\"}}"));
+	check_facts_set(&r->f, READ_DEPLOYMENTS, L("[]"));
 	run_checks(r);
 	assert_string_equal(r->f.provider->id, "gardener-aws");
-	assert_result(r, "provider-issues", CHECK_FAIL, "gardener-extension-provider-aws");
+	assert_result(r, "provider-issues", CHECK_FAIL, "gardener-extension-provider-aws#75");
+	/* One mention of the issue: the era's summary repeating #75 is left out. */
+	assert_null(strstr(outcome(r, "provider-issues")->message.buf, "does not work yet"));
 	/* The seed-side controller is normally hidden, but on 1.18 it was missing. */
+	assert_result(r, "snapshot-controller", CHECK_WARN, "a known issue left it missing");
+	/* No controller: no PVC "can be snapshotted". */
+	assert_result(r, "pvcs", CHECK_WARN, "none of the 1 PVC can be snapshotted here");
+}
+
+/* Evidence outranks the version: a 1.18 shoot whose extension was updated
+ * holds the controller's lease and has a default class. */
+static void test_provider_issue_fixed_by_evidence(void **state)
+{
+	struct run *r = *state;
+	check_facts_set(&r->f, READ_VERSION, J("{\"gitVersion\":\"v1.18.20\",\"major\":\"1\",\"minor\":\"18\"}"));
+	check_facts_set(&r->f, READ_SHOOT_INFO, J("{\"data\":{\"provider\":\"aws\"}}"));
 	check_facts_set(&r->f, READ_DEPLOYMENTS, L("[]"));
+	check_facts_set(&r->f, READ_CONTROLLER_LEASE, J("{\"metadata\":{\"name\":\"snapshot-controller-leader\"}}"));
+	check_facts_set(&r->f, READ_CSIDRIVERS, L("[{\"metadata\":{\"name\":\"ebs.csi.aws.com\"}}]"));
+	check_facts_set(&r->f, READ_CSINODES, L("[]"));
+	check_facts_set(
+	    &r->f, READ_VSCLASSES,
+	    L("[{\"metadata\":{\"name\":\"default\",\"annotations\":{\"snapshot.storage.kubernetes.io/"
+	      "is-default-class\":\"true\"}},\"driver\":\"ebs.csi.aws.com\",\"deletionPolicy\":\"Delete\"}]"));
+	run_checks(r);
+	assert_result(r, "provider-issues", CHECK_INFO, "this cluster shows the fix: its leader lease");
+	assert_result(r, "provider-issues", CHECK_INFO,
+		      "gardener-aws-no-default-vsc: No default VolumeSnapshotClass is created: fixed in "
+		      "gardener-extension-provider-aws v1.12.0 (2020-08-06); this cluster shows the fix: "
+		      "VolumeSnapshotClass default is the default for ebs.csi.aws.com");
+	assert_int_equal(outcome(r, "provider-issues")->remediation.n, 0);
+	/* A read that fails leaves the row to the version, a warning at most. */
+	forbidden(&r->f, READ_CONTROLLER_LEASE);
 	check_outcomes_release(r->out, 9);
 	run_checks(r);
-	assert_result(r, "snapshot-controller", CHECK_WARN, "a known issue left it missing");
+	assert_result(r, "provider-issues", CHECK_WARN, "may apply: cannot read lease");
+}
+
+/* A limitation of the only driver blocks every snapshot: it fails, and the
+ * PVCs on that driver are not counted as snapshottable. */
+static void test_driver_minimum_blocks_all(void **state)
+{
+	struct run *r = *state;
+	check_facts_set(&r->f, READ_VERSION, J("{\"gitVersion\":\"v1.17.4-gke.10\",\"major\":\"1\",\"minor\":\"17\"}"));
+	check_facts_set(&r->f, READ_CSIDRIVERS, L("[{\"metadata\":{\"name\":\"pd.csi.storage.gke.io\"}}]"));
+	check_facts_set(&r->f, READ_CSINODES, L("[]"));
+	check_facts_set(&r->f, READ_PVS,
+			L("[{\"metadata\":{\"name\":\"pv-1\"},\"spec\":{\"csi\":{\"driver\":"
+			  "\"pd.csi.storage.gke.io\",\"volumeHandle\":\"v1\"}}}]"));
+	run_checks(r);
+	assert_string_equal(r->f.provider->id, "gke");
+	assert_result(r, "provider-issues", CHECK_FAIL, "no other snapshot-capable driver is installed");
+	/* Only one driver's minimum: the other checks still run. */
+	assert_result(r, "server-version", CHECK_WARN, "below 1.17.6-gke.4");
+	assert_result(r, "pvcs", CHECK_WARN, "shop/data: pd.csi.storage.gke.io volumes cannot be snapshotted");
+	assert_null(strstr(outcome(r, "pvcs")->message.buf, "can be snapshotted;"));
+	/* One upgrade target: both checks advise the same version. */
+	assert_true(remedy_has(r, "server-version", "upgrade the cluster to 1.17.6-gke.4 or later"));
+	assert_true(remedy_has(r, "provider-issues", "upgrade the cluster to 1.17.6-gke.4 or later"));
+	/* Past the fix the row no longer applies. */
+	check_facts_set(&r->f, READ_VERSION,
+			J("{\"gitVersion\":\"v1.17.9-gke.600\",\"major\":\"1\",\"minor\":\"17\"}"));
+	check_outcomes_release(r->out, 9);
+	run_checks(r);
+	assert_null(strstr(outcome(r, "provider-issues")->message.buf, "gke-pd-csi"));
+}
+
+/* No snapshot API: no PVC "can be snapshotted". */
+static void test_pvcs_in_cluster_context(void **state)
+{
+	struct run *r = *state;
+	not_found(&r->f, READ_SNAP_GROUP);
+	not_found(&r->f, READ_SNAP_V1);
+	not_found(&r->f, READ_VSCLASSES);
+	run_checks(r);
+	assert_result(r, "pvcs", CHECK_WARN, "none of the 1 PVC can be snapshotted here: the snapshot API");
+	strlist_push(&r->f.pvc_names, "data");
+	check_outcomes_release(r->out, 9);
+	run_checks(r);
+	assert_result(r, "pvcs", CHECK_FAIL, "none of the 1 PVC can be snapshotted here");
 }
 
 static void test_select_and_unknown(void **state)
@@ -470,8 +587,64 @@ static void test_snapshotter_tags(void **state)
 	assert_string_equal(check_snapshotter_tag(1, 22), "v6.3.0");
 	assert_string_equal(check_snapshotter_tag(1, 18), "v3.0.0");
 	char *n = check_proposed_class_name("ebs.csi.aws.com");
-	assert_string_equal(n, "ebs-snapclass");
+	assert_string_equal(n, "csi-aws-vsc");
 	free(n);
+	/* No documented name: never one name for two drivers of one vendor. */
+	n = check_proposed_class_name("fast.csi.example.com");
+	assert_string_equal(n, "fast-csi-example-com-snapclass");
+	free(n);
+}
+
+/* Proposed classes carry what the driver needs: Rook's clusterID and
+ * snapshotter secret come from the driver's StorageClass; without one they
+ * are placeholders, said to be filled in. */
+static void test_proposed_class_parameters(void **state)
+{
+	struct run *r = *state;
+	struct strbuf missing = STRBUF_INIT;
+	check_facts_set(&r->f, READ_STORAGECLASSES,
+			L("[{\"metadata\":{\"name\":\"ceph-block\"},\"provisioner\":\"rook-ceph.rbd.csi.ceph.com\","
+			  "\"parameters\":{\"clusterID\":\"rook-ceph\",\"pool\":\"replicapool\","
+			  "\"csi.storage.k8s.io/provisioner-secret-name\":\"rook-csi-rbd-provisioner\","
+			  "\"csi.storage.k8s.io/provisioner-secret-namespace\":\"rook-ceph\"}}]"));
+	run_checks(r);
+	json_object *c = check_proposed_class(&r->f, "rook-ceph.rbd.csi.ceph.com", true, &missing);
+	assert_int_equal(missing.len, 0);
+	assert_string_equal(jstr(c, "metadata.name"), "csi-rbdplugin-snapclass");
+	json_object *p = NULL, *v = NULL;
+	assert_true(json_object_object_get_ex(c, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "clusterID", &v));
+	assert_string_equal(json_object_get_string(v), "rook-ceph");
+	assert_true(json_object_object_get_ex(p, "csi.storage.k8s.io/snapshotter-secret-name", &v));
+	assert_string_equal(json_object_get_string(v), "rook-csi-rbd-provisioner");
+	json_object_put(c);
+	/* CephFS of the same Ceph: another name, and no StorageClass to copy from. */
+	c = check_proposed_class(&r->f, "rook-ceph.cephfs.csi.ceph.com", true, &missing);
+	assert_string_equal(jstr(c, "metadata.name"), "csi-cephfsplugin-snapclass");
+	assert_non_null(strstr(missing.buf, "clusterID (the Ceph cluster's ID"));
+	assert_true(json_object_object_get_ex(c, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "clusterID", &v));
+	assert_string_equal(json_object_get_string(v), "<clusterID>");
+	json_object_put(c);
+	strbuf_reset(&missing);
+	c = check_proposed_class(&r->f, "driver.longhorn.io", false, &missing);
+	assert_string_equal(jstr(c, "metadata.name"), "longhorn-snapshot-vsc");
+	assert_true(json_object_object_get_ex(c, "parameters", &p));
+	assert_true(json_object_object_get_ex(p, "type", &v));
+	assert_string_equal(json_object_get_string(v), "snap");
+	assert_int_equal(missing.len, 0);
+	json_object_put(c);
+	strbuf_release(&missing);
+}
+
+static void test_version_cmp(void **state)
+{
+	(void)state;
+	assert_true(provider_version_cmp("v1.17.5-gke.9", "1.17.6-gke.4") < 0);
+	assert_true(provider_version_cmp("v1.17.6-gke.4", "1.17.6-gke.4") == 0);
+	assert_true(provider_version_cmp("v1.17.6-gke.10", "1.17.6-gke.4") > 0);
+	assert_true(provider_version_cmp("v1.18.0", "1.17.6-gke.4") > 0);
+	assert_true(provider_version_cmp("v1.17.0", "1.17") > 0);
 }
 
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
@@ -502,6 +675,12 @@ int main(void)
 	    T(test_permissions),
 	    T(test_permissions_unanswered),
 	    T(test_provider_issue_blocker),
+	    T(test_two_default_storageclasses),
+	    T(test_provider_issue_fixed_by_evidence),
+	    T(test_driver_minimum_blocks_all),
+	    T(test_pvcs_in_cluster_context),
+	    T(test_proposed_class_parameters),
+	    cmocka_unit_test(test_version_cmp),
 	    cmocka_unit_test(test_select_and_unknown),
 	    cmocka_unit_test(test_catalogue_order),
 	    T(test_report_shape),

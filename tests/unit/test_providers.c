@@ -382,6 +382,9 @@ static void test_tables_complete(void **state)
 			assert_non_null(is->title);
 			assert_non_null(is->remediation);
 			assert_non_null(is->source);
+			/* A remaining unconfirmed mark says what would confirm it. */
+			if (is->unconfirmed)
+				assert_non_null(is->confirm);
 			if (is->affected_to.major)
 				assert_true(provider_kver_cmp(is->affected_from, is->affected_to) <= 0);
 		}
@@ -389,6 +392,17 @@ static void test_tables_complete(void **state)
 }
 
 /* ---- versions and time-aware advice ------------------------------------------ */
+
+/* providers.md cites KEP-1487 for EKS's in-tree migration: no mark left. */
+static void test_cited_facts_confirmed(void **state)
+{
+	(void)state;
+	const struct provider *p = provider_find("eks");
+	for (size_t j = 0; j < p->n_issues; j++)
+		if (!strcmp(p->issues[j].id, "eks-migration-1.23"))
+			assert_false(p->issues[j].unconfirmed);
+	assert_null(strstr(p->min_version_source, "UNCONFIRMED"));
+}
 
 static void test_parse_version(void **state)
 {
@@ -660,6 +674,7 @@ int main(void)
 	    cmocka_unit_test(test_detect_malformed),
 	    cmocka_unit_test(test_find_and_list),
 	    cmocka_unit_test(test_tables_complete),
+	    cmocka_unit_test(test_cited_facts_confirmed),
 	    cmocka_unit_test(test_parse_version),
 	    cmocka_unit_test(test_kver),
 	    cmocka_unit_test(test_gardener_aws_time_aware),

@@ -17,6 +17,40 @@ deletionPolicy: Delete'
 teardown() {
 	# The broken-shape tests delete the shared class; put it back for the others.
 	kc get volumesnapshotclass csi-hostpath-snapclass >/dev/null 2>&1 || echo "$SNAPCLASS_YAML" | kc_create
+	kc delete volumesnapshotclass second-default --ignore-not-found >/dev/null 2>&1 || true
+	kc -n kube-system delete lease snapshot-controller-leader --ignore-not-found >/dev/null 2>&1 || true
+	kc delete clusterrolebinding volsnap-test-alice --ignore-not-found >/dev/null 2>&1 || true
+	kc delete clusterrole volsnap-test-alice --ignore-not-found >/dev/null 2>&1 || true
+	# The emulator's controller Deployment, when a test hid it.
+	if [ -f "$BATS_TEST_TMPDIR/controller.json" ]; then
+		kc create -f "$BATS_TEST_TMPDIR/controller.json" >/dev/null 2>&1 || true
+		kc -n kube-system patch deployment snapshot-controller --subresource=status --type=merge \
+			-p "{\"status\": $(python3 -c 'import json,sys; print(json.dumps(json.load(open(sys.argv[1]))["status"]))' "$BATS_TEST_TMPDIR/controller.json")}" >/dev/null 2>&1 || true
+	fi
+}
+
+# Makes the snapshot controller invisible to doctor on both beds: the real bed
+# runs it as a plain process already; the emulator's Deployment is saved
+# (teardown puts it back) and deleted.
+hide_controller() {
+	on_real && return 0
+	kc -n kube-system get deployment snapshot-controller -o json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("resourceVersion", "uid", "creationTimestamp", "generation", "managedFields"):
+    d["metadata"].pop(k, None)
+json.dump(d, sys.stdout)' >"$BATS_TEST_TMPDIR/controller.json"
+	kc -n kube-system delete deployment snapshot-controller >/dev/null
+	! kc -n kube-system get deployment snapshot-controller >/dev/null 2>&1
+}
+
+LEASE_YAML='apiVersion: coordination.k8s.io/v1
+kind: Lease
+metadata: {name: snapshot-controller-leader, namespace: kube-system}
+spec: {holderIdentity: snapshot-controller-0, leaseDurationSeconds: 15}'
+
+check_of() { # JSON report on stdin, check ID, field -> value
+	python3 -c 'import json,sys; c=next(c for c in json.load(sys.stdin)["checks"] if c["id"]==sys.argv[1]); v=c[sys.argv[2]]; print("\n".join(v) if isinstance(v, list) else v)' "$1" "$2"
 }
 
 result_of() { # JSON report on stdin, check ID -> result
@@ -29,9 +63,9 @@ result_of() { # JSON report on stdin, check ID -> result
 	[ "$status" -eq 0 ] || [ "$status" -eq 4 ]
 	assert_output_contains "✓ Snapshot CRDs: v1 served"
 	assert_output_contains "✓ CSI drivers: hostpath.csi.k8s.io"
-	assert_output_contains "✓ StorageClasses: default csi-hostpath-sc is CSI (hostpath.csi.k8s.io)"
-	assert_output_contains "✓ VolumeSnapshotClasses: hostpath.csi.k8s.io: default csi-hostpath-snapclass (deletionPolicy Delete)"
-	assert_output_contains "✓ Permissions: all 13 permissions"
+	assert_output_contains '✓ StorageClasses: default class "csi-hostpath-sc" is CSI (hostpath.csi.k8s.io)'
+	assert_output_contains '✓ VolumeSnapshotClasses: hostpath.csi.k8s.io: default class "csi-hostpath-snapclass" (deletionPolicy Delete)'
+	assert_output_contains "✓ Permissions: all 10 permissions for take, list, describe, restore, delete and prune"
 	assert_output_contains "i PersistentVolumeClaims: no PVCs in $NS"
 	assert_output_contains "passed,"
 }
@@ -73,8 +107,14 @@ result_of() { # JSON report on stdin, check ID -> result
 	new_ns
 	make_pvc data
 	run volsnap doctor -n "$NS" --check pvcs --pvc data
-	assert_status 0
-	assert_output_contains "✓ PersistentVolumeClaims: 1 of 1 PVC can be snapshotted"
+	if on_real; then
+		# No controller is visible there: the PVC is fine, the cluster is not known to be.
+		assert_status 4
+		assert_output_contains "! PersistentVolumeClaims: 1 of 1 PVC can be snapshotted only if a snapshot controller runs"
+	else
+		assert_status 0
+		assert_output_contains "✓ PersistentVolumeClaims: 1 of 1 PVC can be snapshotted"
+	fi
 	run volsnap doctor -n "$NS" --check pvcs --pvc nope
 	assert_status 3
 	assert_output_contains "PVC nope not found in $NS"
@@ -175,4 +215,123 @@ YAML
 	assert_status 1
 	assert_output_contains "cannot read the cluster"
 	[ "$(echo "$output" | grep -c .)" -le 2 ]
+}
+
+@test "doctor --check reads discovery and speaks only of what ran" {
+	run volsnap doctor --check csi-drivers
+	assert_output_contains "Snapshot API: v1"
+	refute_output_contains "Snapshot API: not served"
+	assert_output_contains "the selected checks"
+	refute_output_contains "snapshots should work"
+	run volsnap doctor --check csi-drivers -o json
+	[ "$(echo "$output" | python3 -c 'import json,sys; print(json.load(sys.stdin)["snapshotAPI"]["preferred"])')" = v1 ]
+}
+
+@test "doctor: a held leader lease on the server outranks the provider's 'no controller' rule" {
+	new_ns
+	make_pvc data
+	hide_controller
+	# EKS's era says no snapshot controller runs unless the add-on is installed.
+	run volsnap doctor --provider eks -n "$NS" --check snapshot-controller --check pvcs -o json
+	assert_status 3
+	[ "$(echo "$output" | check_of snapshot-controller result)" = fail ]
+	echo "$output" | check_of pvcs message | grep -q "none of the 1 PVC can be snapshotted here: no snapshot controller is installed"
+	echo "$LEASE_YAML" | kc_create
+	kc -n kube-system get lease snapshot-controller-leader >/dev/null
+	run volsnap doctor --provider eks -n "$NS" --check snapshot-controller --check pvcs -o json
+	assert_status 0
+	echo "$output" | check_of snapshot-controller message | grep -q "leader lease kube-system/snapshot-controller-leader is held"
+	[ "$(echo "$output" | check_of pvcs message)" = "1 of 1 PVC can be snapshotted" ]
+	[ "$(echo "$output" | check_of provider-issues result)" != fail ]
+}
+
+@test "doctor: no PVC 'can be snapshotted' where no snapshot controller runs" {
+	new_ns
+	make_pvc data
+	make_pvc logs
+	hide_controller
+	run volsnap doctor --provider kind -n "$NS"
+	assert_status 3
+	assert_output_contains "✗ Snapshot controller: no snapshot controller is installed"
+	assert_output_contains "PersistentVolumeClaims: none of the 2 PVCs can be snapshotted here: no snapshot controller is installed"
+	refute_output_contains "2 of 2 PVCs can be snapshotted"
+	refute_output_contains "snapshots should work"
+	run volsnap doctor --provider kind -n "$NS" --pvc data
+	assert_status 3
+	assert_output_contains "✗ PersistentVolumeClaims: none of the 1 PVC can be snapshotted here"
+	# The PVCs are untouched.
+	[ "$(kc -n "$NS" get pvc data -o jsonpath='{.status.phase}')" = Bound ]
+}
+
+@test "doctor names both default VolumeSnapshotClasses and the exact command, which fixes it" {
+	kc_create <<'YAML'
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotClass
+metadata:
+  name: second-default
+  annotations: {snapshot.storage.kubernetes.io/is-default-class: "true"}
+driver: hostpath.csi.k8s.io
+deletionPolicy: Retain
+YAML
+	run volsnap doctor --check snapshot-classes
+	assert_status 3
+	assert_output_contains "✗ VolumeSnapshotClasses: hostpath.csi.k8s.io has 2 default classes (csi-hostpath-snapclass, second-default): snapshots that name no class fail until only one is default"
+	assert_output_contains "→ keep \"csi-hostpath-snapclass\" as the default: kubectl annotate volumesnapshotclass second-default snapshot.storage.kubernetes.io/is-default-class=false --overwrite"
+	refute_output_contains " NAME "
+	refute_output_contains "snapshots should work"
+	cmd=$(volsnap doctor --check snapshot-classes -o json | check_of snapshot-classes remediation | sed -n 's/^keep .* as the default: //p')
+	[ -n "$cmd" ]
+	kc_cmd=${cmd/#kubectl /}
+	# shellcheck disable=SC2086 # the printed command, word-split as a shell would
+	kc $kc_cmd
+	[ "$(kc get volumesnapshotclass second-default -o jsonpath='{.metadata.annotations.snapshot\.storage\.kubernetes\.io/is-default-class}')" = false ]
+	run volsnap doctor --check snapshot-classes
+	assert_status 0
+	assert_output_contains 'default class "csi-hostpath-snapclass"'
+}
+
+ALICE_ROLE='apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: volsnap-test-alice}
+rules:
+- {apiGroups: [""], resources: [nodes, persistentvolumes, persistentvolumeclaims, configmaps, namespaces, events], verbs: [get, list, watch]}
+- {apiGroups: [""], resources: [persistentvolumeclaims], verbs: [create]}
+- {apiGroups: [storage.k8s.io], resources: [storageclasses, csidrivers, csinodes], verbs: [get, list]}
+- {apiGroups: [snapshot.storage.k8s.io], resources: [volumesnapshots, volumesnapshotcontents, volumesnapshotclasses], verbs: [get, list, watch, create, delete]}
+- {apiGroups: [coordination.k8s.io], resources: [leases], verbs: [get]}'
+
+grant_alice() { # extra rules (YAML lines) appended to ALICE_ROLE
+	printf '%s\n%s\n' "$ALICE_ROLE" "${1:-}" | kc_create
+	kc create clusterrolebinding volsnap-test-alice --clusterrole=volsnap-test-alice --user=alice >/dev/null
+}
+
+@test "doctor asks only what the shipped commands need, naming each command once" {
+	grant_alice "- {apiGroups: [apps], resources: [deployments, statefulsets], verbs: [list]}"
+	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" run kubectl volsnap doctor -n default
+	# alice may do everything take, list, describe, restore, delete and prune need (no cronjobs).
+	assert_output_contains "✓ Permissions: all 10 permissions for take, list, describe, restore, delete and prune in default"
+	refute_output_contains "schedule"
+	refute_output_contains "cronjobs"
+	if on_real; then assert_status 4; else assert_status 0; fi
+	kc delete clusterrolebinding volsnap-test-alice >/dev/null
+	kc delete clusterrole volsnap-test-alice >/dev/null
+	# Without delete: prune and delete are each named once.
+	printf '%s\n' "$ALICE_ROLE" | sed 's/watch, create, delete\]/watch, create]/' | kc_create
+	kc create clusterrolebinding volsnap-test-alice --clusterrole=volsnap-test-alice --user=alice >/dev/null
+	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" run kubectl volsnap doctor -n default --check permissions
+	assert_status 4
+	assert_output_contains "! Permissions: cannot delete volumesnapshots in default (needed by delete, prune)"
+}
+
+@test "doctor: a check that cannot read what it needs is not a pass (exit 1, and says so)" {
+	# alice may read everything doctor reads except Deployments and StatefulSets.
+	grant_alice
+	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" run kubectl volsnap doctor -n default
+	assert_status 1
+	assert_output_contains "- Snapshot controller: cannot read deployments: forbidden"
+	assert_output_contains "could not check snapshot-controller"
+	refute_output_contains "snapshots should work"
+	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" run kubectl volsnap doctor -n default --check csi-drivers
+	# What was selected could all be read.
+	if on_real; then [ "$status" -eq 0 ] || [ "$status" -eq 4 ]; else assert_status 0; fi
 }
