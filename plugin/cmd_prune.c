@@ -44,6 +44,7 @@ static json_object *slim(json_object *s)
 	    "spec.source.volumeSnapshotContentName",
 	    "status.readyToUse",
 	};
+	static const char *const keep_labels[] = {SNAP_LABEL_MANAGED_BY, SNAP_LABEL_KEEP};
 	json_object *o = json_object_new_object(), *labels = jget(s, "metadata.labels"), *by = NULL;
 	for (size_t i = 0; i < sizeof keep / sizeof *keep; i++) {
 		json_object *v = jget(s, keep[i]);
@@ -51,12 +52,11 @@ static json_object *slim(json_object *s)
 			jset(o, keep[i], json_object_get(v));
 	}
 	/* Label keys hold dots: no dotted path for them. */
-	if (json_object_is_type(labels, json_type_object) &&
-	    json_object_object_get_ex(labels, SNAP_LABEL_MANAGED_BY, &by)) {
-		json_object *l = json_object_new_object();
-		json_object_object_add(l, SNAP_LABEL_MANAGED_BY, json_object_get(by));
-		jset(o, "metadata.labels", l);
-	}
+	json_object *l = json_object_new_object();
+	for (size_t i = 0; i < 2 && json_object_is_type(labels, json_type_object); i++)
+		if (json_object_object_get_ex(labels, keep_labels[i], &by))
+			json_object_object_add(l, keep_labels[i], json_object_get(by));
+	jset(o, "metadata.labels", l);
 	return o;
 }
 

@@ -124,6 +124,8 @@ static bool decide_by_state(struct prune_item *it, const struct prune_policy *po
 		verdict(it, PRUNE_SKIP, xstrdup("already being deleted"));
 	else if (!policy->include_unmanaged && !str_eq(label(it->snapshot, SNAP_LABEL_MANAGED_BY), SNAP_MANAGED_BY))
 		verdict(it, PRUNE_SKIP, xstrdup("not made by kubectl-volsnap (--include-unmanaged to prune it)"));
+	else if (str_eq(label(it->snapshot, SNAP_LABEL_KEEP), "true"))
+		verdict(it, PRUNE_KEEP, xstrdup("pinned by " SNAP_LABEL_KEEP "=true"));
 	else if (!it->pvc)
 		verdict(it, PRUNE_KEEP, xstrdup("pre-provisioned, no source PVC"));
 	else if (!snap_is_ready(it->snapshot))
