@@ -154,7 +154,11 @@ static char *ms_text(int64_t ms)
 {
 	if (ms % 1000)
 		return xasprintf("%lldms", (long long)ms);
-	return xasprintf("%llds", (long long)(ms / 1000));
+	if (ms % 60000)
+		return xasprintf("%llds", (long long)(ms / 1000));
+	if (ms % 3600000)
+		return xasprintf("%lldm", (long long)(ms / 60000));
+	return xasprintf("%lldh", (long long)(ms / 3600000));
 }
 
 json_object *sched_job_args(const struct sched_spec *s)
