@@ -69,7 +69,8 @@ static int create_validate(struct cmd_ctx *ctx, struct create *cr, int nargs, ch
 				cr->selector ? "both" : "neither");
 	for (size_t i = 0; i < cr->pvcs.n; i++)
 		if (!snap_valid_name(cr->pvcs.items[i]))
-			return cmd_fail(ctx, EXIT_USAGE, NULL, "--pvc \"%s\" is not a valid PVC name", cr->pvcs.items[i]);
+			return cmd_fail(ctx, EXIT_USAGE, NULL, "--pvc \"%s\" is not a valid PVC name",
+					cr->pvcs.items[i]);
 	if (!cr->cron)
 		return cmd_fail(ctx, EXIT_USAGE, "for example --cron \"0 3 * * *\" (daily at 03:00)",
 				"--cron EXPR is required");
@@ -152,7 +153,8 @@ static int create_drivers(struct cmd_ctx *ctx, struct kube_client *c, json_objec
 		if (rc)
 			return rc;
 		if (forbidden)
-			return cmd_fail(ctx, EXIT_FAILED, "pass --class to pin the VolumeSnapshotClass; nothing was created",
+			return cmd_fail(ctx, EXIT_FAILED,
+					"pass --class to pin the VolumeSnapshotClass; nothing was created",
 					"cannot read PersistentVolume %s to find its CSI driver", pvname);
 		const char *d = snap_source_driver(pvc, pv, &why);
 		if (d && !strlist_contains(drivers, d))
@@ -221,9 +223,10 @@ static int create_class(struct cmd_ctx *ctx, struct kube_client *c, struct creat
 			}
 		}
 		if (!cls)
-			why = cr->klass ? xasprintf("VolumeSnapshotClass %s not found", cr->klass)
-					: xstrdup("no bound PVC to learn the CSI driver from and not exactly one default "
-						  "VolumeSnapshotClass; pass --class");
+			why = cr->klass
+				  ? xasprintf("VolumeSnapshotClass %s not found", cr->klass)
+				  : xstrdup("no bound PVC to learn the CSI driver from and not exactly one default "
+					    "VolumeSnapshotClass; pass --class");
 	}
 	if (!cls) {
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s; nothing was created", why);
@@ -340,10 +343,12 @@ static int create_run(struct cmd_ctx *ctx, struct create *cr)
 	if (rc)
 		return rc;
 	if (cr->tz && !sched_time_zone_supported(cr->minor)) {
-		return cmd_fail(ctx, EXIT_USAGE, "leave --time-zone out: the schedule then runs in the controller's zone "
-						 "(UTC on managed clusters), so write the cron expression in UTC",
-				"--time-zone needs Kubernetes 1.25 or newer (CronJob spec.timeZone); this server is 1.%d",
-				cr->minor);
+		return cmd_fail(
+		    ctx, EXIT_USAGE,
+		    "leave --time-zone out: the schedule then runs in the controller's zone "
+		    "(UTC on managed clusters), so write the cron expression in UTC",
+		    "--time-zone needs Kubernetes 1.25 or newer (CronJob spec.timeZone); this server is 1.%d",
+		    cr->minor);
 	}
 	if (snap_api_discover(c, &api, &err) < 0)
 		return cmd_fail_kube(ctx, &err, NULL);
@@ -366,7 +371,8 @@ static int create_run(struct cmd_ctx *ctx, struct create *cr)
 		if (cron_parse(cr->s.cron, &e, &why)) {
 			int64_t now = (int64_t)time(NULL), next = cron_next(&e, now, cr->s.time_zone);
 			char *in = duration_human(next - now);
-			printf("schedule %s: first run in %s; snapshots are named <pvc>-<yyyymmddhhmm>\n", cr->s.name, in);
+			printf("schedule %s: first run in %s; snapshots are named <pvc>-<yyyymmddhhmm>\n", cr->s.name,
+			       in);
 			free(in);
 		}
 		free(why);
@@ -388,7 +394,8 @@ static int sub_create(struct cmd_ctx *ctx, int argc, char **argv)
 	    OPT_STRING(0, "time-zone", &cr.tz, "TZ", "IANA zone of --cron (Kubernetes 1.25+; default UTC)"),
 	    OPT_INT(0, "keep-last", &cr.keep_last, "N", "keep the N newest ready snapshots of each PVC (N >= 1)"),
 	    OPT_DURATION(0, "keep-within", &cr.keep_within_ms, "DURATION", "also keep ready snapshots newer than this"),
-	    OPT_STRING(0, "class", &cr.klass, "CLASS", "VolumeSnapshotClass (default: the driver's default, pinned now)"),
+	    OPT_STRING(0, "class", &cr.klass, "CLASS",
+		       "VolumeSnapshotClass (default: the driver's default, pinned now)"),
 	    OPT_DURATION(0, "timeout", &cr.timeout_ms, "DURATION", "how long one run may take (default 10m)"),
 	    OPT_STRING(0, "image", &cr.image, "REF", "the job's image (default: this version's plugin image)"),
 	    OPT_OPTARG(0, "dry-run", &cr.dry_run, "MODE", "client",
@@ -507,8 +514,7 @@ struct one {
 };
 
 /* Parses "SUB NAME" with the given extra options and reads the CronJob. */
-static int one_load(struct cmd_ctx *ctx, struct one *o, int argc, char **argv, const struct option *options,
-		    bool *help)
+static int one_load(struct cmd_ctx *ctx, struct one *o, int argc, char **argv, const struct option *options, bool *help)
 {
 	int nargs = 0;
 	char **args = NULL;
@@ -539,8 +545,8 @@ static int one_load(struct cmd_ctx *ctx, struct one *o, int argc, char **argv, c
 	free(path);
 	if (g < 0 && kube_error_is_not_found(&err)) {
 		kube_error_clear(&err);
-		return cmd_fail(ctx, EXIT_FAILED, "kubectl volsnap schedule list shows them", "schedule %s/%s not found",
-				o->ns, o->name);
+		return cmd_fail(ctx, EXIT_FAILED, "kubectl volsnap schedule list shows them",
+				"schedule %s/%s not found", o->ns, o->name);
 	}
 	if (g < 0)
 		return cmd_fail_kube(ctx, &err, "reading schedule %s/%s", o->ns, o->name);
@@ -600,7 +606,8 @@ static int sub_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	if (nargs)
-		return cmd_fail(ctx, EXIT_USAGE, "schedule describe NAME shows one", "schedule list takes no arguments");
+		return cmd_fail(ctx, EXIT_USAGE, "schedule describe NAME shows one",
+				"schedule list takes no arguments");
 	struct kube_client *c = cmd_client(ctx);
 	if (!c)
 		return cmd_failed(ctx);
@@ -609,7 +616,7 @@ static int sub_list(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc;
 	if (sched_read_all(c, minor, ns, &cjs, &jobs, &err) < 0)
 		return cmd_fail_kube(ctx, &err, NULL);
-	static const char *const headers[] = {"NAMESPACE", "NAME",	   "PVCS",	   "CRON",    "KEEP",
+	static const char *const headers[] = {"NAMESPACE", "NAME",     "PVCS",	       "CRON",	  "KEEP",
 					      "SUSPENDED", "LAST RUN", "LAST SUCCESS", "NEXT RUN"};
 	int skip = ns ? 1 : 0;
 	struct out_table *t = out_table_new(stdout, headers + skip, 9 - skip);
@@ -624,7 +631,7 @@ static int sub_list(struct cmd_ctx *ctx, int argc, char **argv)
 		char *lr = past(s.last_run, now), *ls = past(s.last_success, now),
 		     *nr = future(s.next_run, now, s.suspended);
 		const char *cells[] = {jstr(cj, "metadata.namespace"), s.name, pv, cron, keep,
-				       s.suspended ? "true" : "false",	lr,	ls, nr};
+				       s.suspended ? "true" : "false", lr,     ls, nr};
 		out_table_row(t, cells + skip);
 		free(pv);
 		free(keep);
@@ -937,8 +944,8 @@ static const struct {
 	const char *name;
 	int (*run)(struct cmd_ctx *, int, char **);
 } subs[] = {
-    {"create", sub_create},   {"list", sub_list},	{"describe", sub_describe}, {"run", sub_run},
-    {"suspend", sub_suspend}, {"resume", sub_resume}, {"delete", sub_delete},	    {"run-job", sub_run_job},
+    {"create", sub_create},   {"list", sub_list},     {"describe", sub_describe}, {"run", sub_run},
+    {"suspend", sub_suspend}, {"resume", sub_resume}, {"delete", sub_delete},	  {"run-job", sub_run_job},
 };
 
 static int run_schedule(struct cmd_ctx *ctx, int argc, char **argv)
@@ -952,11 +959,11 @@ static int run_schedule(struct cmd_ctx *ctx, int argc, char **argv)
 		if (strcmp(argv[1], subs[i].name))
 			continue;
 		if (ctx->g.all_namespaces && strcmp(argv[1], "list"))
-			return cmd_fail(ctx, EXIT_USAGE, NULL, "'schedule %s' does not take -A/--all-namespaces", argv[1]);
+			return cmd_fail(ctx, EXIT_USAGE, NULL, "'schedule %s' does not take -A/--all-namespaces",
+					argv[1]);
 		return subs[i].run(ctx, argc - 1, argv + 1);
 	}
-	return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap schedule --help'", "unknown subcommand \"%s\"",
-			argv[1]);
+	return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap schedule --help'", "unknown subcommand \"%s\"", argv[1]);
 }
 
 const struct command cmd_schedule = {

@@ -83,7 +83,8 @@ static int status_row(json_object *pvc, void *ud)
 		json_object_object_add(o, "namespace", json_object_new_string(ns));
 		json_object_object_add(o, "pvc", json_object_new_string(name));
 		json_object_object_add(o, "schedules", names);
-		json_object_object_add(o, "newestReadyAgeSeconds", newest ? json_object_new_int64(r->now - newest) : NULL);
+		json_object_object_add(o, "newestReadyAgeSeconds",
+				       newest ? json_object_new_int64(r->now - newest) : NULL);
 		json_object_object_add(o, "lastRun", json_object_new_string(last));
 		json_object_object_add(o, "verdict", json_object_new_string(cover_verdict_name(v)));
 		json_object_object_add(o, "reason", json_object_new_string(why));
@@ -162,7 +163,7 @@ static int status(struct cmd_ctx *ctx, struct status_run *r, const char *selecto
 		rc = cmd_fail_kube(ctx, &err, "listing snapshots");
 		goto out;
 	}
-	static const char *const headers[] = {"NAMESPACE", "PVC", "SCHEDULE", "NEWEST READY",
+	static const char *const headers[] = {"NAMESPACE", "PVC",     "SCHEDULE", "NEWEST READY",
 					      "LAST RUN",  "VERDICT", "REASON"};
 	int ncols = r->fmt == OUT_WIDE ? 7 : 6;
 	if (r->fmt == OUT_JSON || r->fmt == OUT_YAML)

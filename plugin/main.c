@@ -18,8 +18,8 @@ extern const struct command cmd_version, cmd_doctor, cmd_setup, cmd_take, cmd_li
 
 /* The order is the order of `kubectl volsnap --help`. */
 const struct command *const commands[] = {
-    &cmd_doctor,  &cmd_setup,  &cmd_take,  &cmd_list,	 &cmd_describe,
-    &cmd_restore, &cmd_delete, &cmd_prune, &cmd_schedule, &cmd_status, &cmd_version, NULL,
+    &cmd_doctor, &cmd_setup, &cmd_take,	    &cmd_list,	 &cmd_describe, &cmd_restore,
+    &cmd_delete, &cmd_prune, &cmd_schedule, &cmd_status, &cmd_version,	NULL,
 };
 
 const struct command *command_find(const char *name)

@@ -235,7 +235,8 @@ enum cover_verdict cover_decide(int64_t newest, const struct cover_schedule *con
 	}
 	if (!active) {
 		v = COVER_PAUSED;
-		*why = xasprintf("schedule %s is suspended; kubectl volsnap schedule resume %s", s[0]->name, s[0]->name);
+		*why =
+		    xasprintf("schedule %s is suspended; kubectl volsnap schedule resume %s", s[0]->name, s[0]->name);
 	} else if (failed) {
 		v = COVER_FAILING;
 		*why = xasprintf("the last run of schedule %s failed (Job %s); kubectl volsnap schedule describe %s",

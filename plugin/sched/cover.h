@@ -22,14 +22,14 @@ struct cover_schedule {
 	struct sched_spec spec; /* the record (owned; empty when unreadable) */
 	bool has_spec;
 	bool suspended;
-	int64_t created;      /* CronJob creationTimestamp */
-	int64_t period;	      /* longest gap between runs, seconds; -1 unknown */
-	int64_t next_run;     /* -1 unknown */
-	int64_t last_run;     /* newest Job's start, 0 none */
+	int64_t created;	/* CronJob creationTimestamp */
+	int64_t period;		/* longest gap between runs, seconds; -1 unknown */
+	int64_t next_run;	/* -1 unknown */
+	int64_t last_run;	/* newest Job's start, 0 none */
 	enum cover_run outcome; /* of the newest finished Job */
-	const char *last_job; /* its name */
-	int64_t last_success; /* 0 never */
-	bool running;	      /* a Job is running now */
+	const char *last_job;	/* its name */
+	int64_t last_success;	/* 0 never */
+	bool running;		/* a Job is running now */
 };
 /* jobs: any json array of Jobs; only this schedule's (by label) are read. */
 void cover_schedule_read(json_object *cronjob, json_object *jobs, int64_t now, struct cover_schedule *out);

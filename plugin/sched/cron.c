@@ -17,13 +17,14 @@ struct field {
 	const char *const *names; /* lowercase three-letter names for lo.., or NULL */
 };
 
-static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun",
-					  "jul", "aug", "sep", "oct", "nov", "dec", NULL};
+static const char *const month_names[] = {"jan", "feb", "mar", "apr", "may", "jun", "jul",
+					  "aug", "sep", "oct", "nov", "dec", NULL};
 static const char *const dow_names[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat", NULL};
 
 static const struct field fields[5] = {
-    {"minute", 0, 59, NULL},	   {"hour", 0, 23, NULL},	      {"day of month", 1, 31, NULL},
-    {"month", 1, 12, month_names}, {"day of week", 0, 6, dow_names},
+    {"minute", 0, 59, NULL},	      {"hour", 0, 23, NULL},
+    {"day of month", 1, 31, NULL},    {"month", 1, 12, month_names},
+    {"day of week", 0, 6, dow_names},
 };
 
 static const struct {

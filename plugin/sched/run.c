@@ -37,11 +37,12 @@ int sched_run_preflight(struct sched_run *r, struct kube_error *err)
 	int rc = 0;
 	if (missing.len) {
 		char *account = sched_account_name(r->spec->name);
-		kube_error_set(err, KUBE_ERR_API, 403, "Forbidden", NULL,
-			       "the job's identity may not %s in namespace %s; nothing was created; re-create the "
-			       "schedule's Role (kubectl volsnap schedule create %s --dry-run=client -o yaml shows it) or "
-			       "grant these to ServiceAccount %s",
-			       missing.buf, ns, r->spec->name, account);
+		kube_error_set(
+		    err, KUBE_ERR_API, 403, "Forbidden", NULL,
+		    "the job's identity may not %s in namespace %s; nothing was created; re-create the "
+		    "schedule's Role (kubectl volsnap schedule create %s --dry-run=client -o yaml shows it) or "
+		    "grant these to ServiceAccount %s",
+		    missing.buf, ns, r->spec->name, account);
 		free(account);
 		rc = -1;
 	}
@@ -191,9 +192,9 @@ static void run_one(struct sched_run *r, const struct sched_item *it, json_objec
 		fprintf(r->out, "PVC %s: FAILED: %s\n", it->pvc, why);
 		r->failed++;
 	} else {
-		fprintf(r->out, "PVC %s: snapshot %s ready%s (%lds); %d old snapshot%s pruned\n", it->pvc,
-			it->snapshot, adopted ? " (found from an earlier attempt)" : "", (long)(time(NULL) - start),
-			deleted, deleted == 1 ? "" : "s");
+		fprintf(r->out, "PVC %s: snapshot %s ready%s (%lds); %d old snapshot%s pruned\n", it->pvc, it->snapshot,
+			adopted ? " (found from an earlier attempt)" : "", (long)(time(NULL) - start), deleted,
+			deleted == 1 ? "" : "s");
 		r->ok++;
 	}
 	fflush(r->out);

@@ -453,8 +453,8 @@ static void plan_one(struct sched_item *it, const char *name, json_object *pvc, 
 		it->why = xstrdup("PVC not found");
 	} else if (strcmp(phase, "Bound")) {
 		it->state = SCHED_UNBOUND;
-		it->why = xasprintf("PVC is %s, not Bound: the snapshot controller would fail it without retrying",
-				    phase);
+		it->why =
+		    xasprintf("PVC is %s, not Bound: the snapshot controller would fail it without retrying", phase);
 	} else {
 		it->state = SCHED_TAKE;
 		it->snapshot = sched_snapshot_name(name, scheduled);

@@ -35,7 +35,7 @@ void sched_spec_clear(struct sched_spec *s);
 
 /* What the server serves, for the manifests. */
 struct sched_server {
-	int minor;		/* Kubernetes minor version */
+	int minor;		  /* Kubernetes minor version */
 	const char *snap_version; /* "v1" or "v1beta1" */
 };
 /* batch/v1 CronJobs from 1.21 (GA), batch/v1beta1 below. */

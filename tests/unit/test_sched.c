@@ -190,7 +190,8 @@ static char *args_text(json_object *args)
 {
 	char *s = xstrdup("");
 	for (size_t i = 0; i < json_object_array_length(args); i++) {
-		char *n = xasprintf("%s%s%s", s, i ? " " : "", json_object_get_string(json_object_array_get_idx(args, i)));
+		char *n =
+		    xasprintf("%s%s%s", s, i ? " " : "", json_object_get_string(json_object_array_get_idx(args, i)));
 		free(s);
 		s = n;
 	}
@@ -231,8 +232,8 @@ static void test_manifests(void **state)
 	assert_string_equal(jstr(c, "image"), "example/volsnap:v1");
 	assert_true(jbool(c, "securityContext.allowPrivilegeEscalation", &b) && !b);
 	assert_true(jbool(c, "securityContext.readOnlyRootFilesystem", &b) && b);
-	assert_string_equal(json_object_get_string(json_object_array_get_idx(jget(c, "securityContext.capabilities.drop"), 0)),
-			    "ALL");
+	assert_string_equal(
+	    json_object_get_string(json_object_array_get_idx(jget(c, "securityContext.capabilities.drop"), 0)), "ALL");
 	char *a = args_text(jget(c, "args"));
 	assert_string_equal(a, "schedule run-job nightly --pvc data-0 --pvc data-1 --keep-last 7 --keep-within 48h "
 			       "--class csi-snapclass --timeout 10m");
@@ -244,9 +245,10 @@ static void test_manifests(void **state)
 	/* The Role: namespaced, exactly the run's verbs. */
 	json_object *role = find_kind(objs, "Role");
 	char *rules = jdump(jget(role, "rules"));
-	assert_string_equal(rules, "[{\"apiGroups\":[\"snapshot.storage.k8s.io\"],\"resources\":[\"volumesnapshots\"],"
-				   "\"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"delete\"]},{\"apiGroups\":[\"\"],"
-				   "\"resources\":[\"persistentvolumeclaims\"],\"verbs\":[\"get\",\"list\"]}]");
+	assert_string_equal(rules,
+			    "[{\"apiGroups\":[\"snapshot.storage.k8s.io\"],\"resources\":[\"volumesnapshots\"],"
+			    "\"verbs\":[\"get\",\"list\",\"watch\",\"create\",\"delete\"]},{\"apiGroups\":[\"\"],"
+			    "\"resources\":[\"persistentvolumeclaims\"],\"verbs\":[\"get\",\"list\"]}]");
 	free(rules);
 	json_object *rb = find_kind(objs, "RoleBinding");
 	assert_string_equal(jstr(rb, "roleRef.name"), "volsnap-nightly");
@@ -387,7 +389,8 @@ static void test_objects_line(void **state)
 	l = cover_objects_line(false, false, NULL, NULL, NOW);
 	assert_non_null(strstr(l, "nothing visible backs them up"));
 	free(l);
-	json_object *scheds = json_object_new_array(), *backups = json_object_new_array(), *b = json_object_new_object();
+	json_object *scheds = json_object_new_array(), *backups = json_object_new_array(),
+		    *b = json_object_new_object();
 	json_object_array_add(scheds, json_object_new_object());
 	jset(b, "metadata.name", json_object_new_string("daily-1"));
 	jset(b, "status.phase", json_object_new_string("Completed"));
@@ -441,9 +444,9 @@ static void test_prune_pin(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cron_parse), cmocka_unit_test(test_cron_next),  cmocka_unit_test(test_cron_period),
-	    cmocka_unit_test(test_time_zone),  cmocka_unit_test(test_names),	  cmocka_unit_test(test_manifests),
-	    cmocka_unit_test(test_plan),       cmocka_unit_test(test_selector),	  cmocka_unit_test(test_verdicts),
+	    cmocka_unit_test(test_cron_parse),	 cmocka_unit_test(test_cron_next), cmocka_unit_test(test_cron_period),
+	    cmocka_unit_test(test_time_zone),	 cmocka_unit_test(test_names),	   cmocka_unit_test(test_manifests),
+	    cmocka_unit_test(test_plan),	 cmocka_unit_test(test_selector),  cmocka_unit_test(test_verdicts),
 	    cmocka_unit_test(test_objects_line), cmocka_unit_test(test_prune_pin),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
