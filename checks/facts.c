@@ -4,6 +4,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snap/snap.h"
 #include "util/json.h"
@@ -28,10 +29,10 @@ const struct check_access check_access_table[] = {
     {.verb = "list", .group = SNAP, .resource = "volumesnapshotclasses", .cluster_scoped = true, .needed_by = "take"},
     {.verb = "get", .group = "", .resource = "persistentvolumeclaims", .needed_by = "take"},
     {.verb = "create", .group = "", .resource = "persistentvolumeclaims", .needed_by = "restore"},
-    {.verb = "create", .group = "batch", .resource = "cronjobs", .needed_by = "schedule"},
-    {.verb = "create", .group = "", .resource = "serviceaccounts", .needed_by = "schedule"},
-    {.verb = "create", .group = RBAC, .resource = "roles", .needed_by = "schedule"},
-    {.verb = "create", .group = RBAC, .resource = "rolebindings", .needed_by = "schedule"},
+    {.verb = "create", .group = "batch", .resource = "cronjobs", .needed_by = "schedule create"},
+    {.verb = "create", .group = "", .resource = "serviceaccounts", .needed_by = "schedule create"},
+    {.verb = "create", .group = RBAC, .resource = "roles", .needed_by = "schedule create"},
+    {.verb = "create", .group = RBAC, .resource = "rolebindings", .needed_by = "schedule create"},
 };
 const size_t check_access_count = sizeof check_access_table / sizeof check_access_table[0];
 
@@ -40,6 +41,7 @@ void check_facts_init(struct check_facts *f, const char *ns, const char *provide
 	memset(f, 0, sizeof *f);
 	f->namespace = ns;
 	f->provider_id = provider_id;
+	f->now = (int64_t)time(NULL);
 	for (size_t i = 0; i < check_access_count; i++)
 		f->access[i] = check_access_table[i];
 	f->n_access = check_access_count;
