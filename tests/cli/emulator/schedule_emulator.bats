@@ -163,3 +163,46 @@ verdict_of() { kubectl volsnap status -o json | jq -r --arg p "$1" '.items[] | s
 	run --separate-stderr kubectl volsnap status
 	assert_output_contains 'Cluster objects: Gardener backs up etcd (a full snapshot daily, a delta every 5 minutes)'
 }
+
+ago() { date -u -d "$1" +%Y-%m-%dT%H:%M:%SZ; }
+
+@test "doctor's schedules check: suspended, late, missed starts, a TZ prefix, a batch/v1beta1 manifest" {
+	own_emulator generic
+	pvc data
+	run --separate-stderr kubectl volsnap doctor --check schedules -o json
+	assert_status 0
+	[ "$(jq -r '.checks[] | select(.id == "schedules") | .result' <<<"$output")" = info ]
+	kubectl volsnap schedule create paused --pvc data --cron '@daily' --keep-last 1 >/dev/null
+	kubectl volsnap schedule suspend paused >/dev/null
+	old_schedule late '@hourly' ''
+	seed <<JSON
+[{"apiVersion": "batch/v1", "kind": "Job",
+  "metadata": {"name": "late-29000000", "namespace": "$NS", "creationTimestamp": "$(ago '5 hours ago')",
+               "labels": {"app.kubernetes.io/managed-by": "kubectl-volsnap", "volsnap.io/schedule": "late"}},
+  "spec": {"template": {"spec": {"containers": [{"name": "volsnap", "image": "x"}], "restartPolicy": "Never"}}},
+  "status": {"startTime": "$(ago '5 hours ago')", "completionTime": "$(ago '5 hours ago')", "succeeded": 1,
+             "conditions": [{"type": "Complete", "status": "True"}]}},
+ {"apiVersion": "batch/v1", "kind": "CronJob",
+  "metadata": {"name": "volume-snapshotter", "namespace": "$NS", "creationTimestamp": "$(ago '1 hour ago')",
+               "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"apiVersion\":\"batch/v1beta1\",\"kind\":\"CronJob\"}"}},
+  "spec": {"schedule": "CRON_TZ=Europe/Berlin @hourly",
+           "jobTemplate": {"spec": {"template": {"spec": {"serviceAccountName": "volume-snapshotter",
+              "containers": [{"name": "job", "image": "alpine-kubectl", "command": ["kubectl", "apply", "-f", "volumesnapshot.yaml"]}]}}}}}},
+ {"apiVersion": "v1", "kind": "Event",
+  "metadata": {"name": "late.1", "namespace": "$NS"},
+  "involvedObject": {"kind": "CronJob", "namespace": "$NS", "name": "late", "apiVersion": "batch/v1"},
+  "reason": "TooManyMissedTimes", "type": "Warning",
+  "message": "too many missed start times: 101. Set or decrease .spec.startingDeadlineSeconds or check clock skew"}]
+JSON
+	run --separate-stderr kubectl volsnap doctor --check schedules -o json
+	assert_status 3
+	local msg
+	msg=$(jq -r '.checks[] | select(.id == "schedules") | .result + ": " + .message' <<<"$output")
+	[[ "$msg" == fail:* ]]
+	[[ "$msg" == *"schedule default/paused is suspended"* ]]
+	[[ "$msg" == *"schedule default/late last succeeded 5h ago, longer than its period (60m)"* ]]
+	[[ "$msg" == *"schedule default/late: TooManyMissedTimes: too many missed start times: 101"* ]]
+	[[ "$msg" == *"CronJob default/volume-snapshotter sets its time zone with a prefix"* ]]
+	[[ "$msg" == *"CronJob default/volume-snapshotter was applied as batch/v1beta1, which Kubernetes 1.31 no longer serves"* ]]
+	[[ "$(jq -r '.checks[] | select(.id == "schedules") | .remediation[]' <<<"$output")" == *"kubectl volsnap schedule resume NAME"* ]]
+}
