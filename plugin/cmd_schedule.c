@@ -86,16 +86,9 @@ static int create_validate(struct cmd_ctx *ctx, struct create *cr, int nargs, ch
 	if (cr->klass && !snap_valid_name(cr->klass))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "--class \"%s\" is not a valid class name", cr->klass);
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
-	if (!out_parse_format(cr->output, allowed, &cr->fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", cr->output,
-				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
-	if (cr->dry_run) {
-		cr->dry_client = !strcmp(cr->dry_run, "client");
-		cr->dry_server = !strcmp(cr->dry_run, "server");
-		if (!cr->dry_client && !cr->dry_server && strcmp(cr->dry_run, "none"))
-			return cmd_fail(ctx, EXIT_USAGE, NULL, "--dry-run=%s: use client, server or none", cr->dry_run);
-	}
-	return rc;
+	if ((rc = cmd_parse_output(ctx, cr->output, allowed, &cr->fmt)))
+		return rc;
+	return cmd_parse_dry_run(ctx, cr->dry_run, &cr->dry_client, &cr->dry_server);
 bad:
 	rc = cmd_fail(ctx, EXIT_USAGE, NULL, "%s", why);
 	free(why);

@@ -223,9 +223,8 @@ static int run_status(struct cmd_ctx *ctx, int argc, char **argv)
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_WIDE) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
 	if (nargs)
 		return cmd_fail(ctx, EXIT_USAGE, "-l SELECTOR picks PVCs", "status takes no arguments");
-	if (!out_parse_format(output, allowed, &r.fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", output,
-				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+	if ((rc = cmd_parse_output(ctx, output, allowed, &r.fmt)))
+		return rc;
 	r.newest = json_object_new_object();
 	rc = status(ctx, &r, selector);
 	json_object_put(r.newest);
