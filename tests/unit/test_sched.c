@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "checks/check.h"
 #include "sched/cover.h"
 #include "sched/cron.h"
 #include "sched/sched.h"
@@ -441,13 +442,64 @@ static void test_prune_pin(void **state)
 	json_object_put(snaps);
 }
 
+/* doctor's schedules check, over fetched facts. */
+static json_object *items_of(const char *json)
+{
+	json_object *o = json_tokener_parse(json);
+	assert_non_null(o);
+	return o;
+}
+
+static void test_doctor_schedules(void **state)
+{
+	(void)state;
+	extern const struct check check_schedules;
+	struct check_facts f;
+	struct check_outcome o;
+	char *why = NULL;
+	check_facts_init(&f, "shop", NULL);
+	f.now = NOW;
+	check_facts_set(&f, READ_VERSION, items_of("{\"major\":\"1\",\"minor\":\"31\",\"gitVersion\":\"v1.31.4\"}"));
+	check_facts_set_error(&f, READ_CRONJOBS, KUBE_ERR_API, 403, "Forbidden", "forbidden");
+	check_facts_set_error(&f, READ_CRONJOBS_V1BETA1, KUBE_ERR_NOT_INSTALLED, 404, NULL, "not served");
+	assert_int_equal(check_facts_derive(&f, &why), 0);
+	memset(&o, 0, sizeof o);
+	check_schedules.run(&f, &o);
+	assert_int_equal(o.result, CHECK_SKIP);
+	assert_non_null(strstr(o.message.buf, "cannot read cronjobs: forbidden"));
+	check_outcomes_release(&o, 1);
+
+	check_facts_set(
+	    &f, READ_CRONJOBS,
+	    items_of("{\"items\":[{\"metadata\":{\"name\":\"n\",\"namespace\":\"shop\",\"creationTimestamp\":"
+		     "\"2024-05-01T00:00:00Z\",\"labels\":{\"volsnap.io/schedule\":\"n\"}},\"spec\":{\"schedule\":"
+		     "\"@hourly\"},\"status\":{\"lastSuccessfulTime\":\"2024-05-10T11:30:00Z\"}},"
+		     "{\"metadata\":{\"name\":\"web\",\"namespace\":\"shop\"},\"spec\":{\"schedule\":\"TZ=UTC "
+		     "@hourly\",\"jobTemplate\":{\"spec\":{}}}}]}"));
+	memset(&o, 0, sizeof o);
+	check_schedules.run(&f, &o);
+	assert_int_equal(o.result, CHECK_PASS);
+	assert_string_equal(o.message.buf, "1 snapshot schedule on time");
+	check_outcomes_release(&o, 1);
+
+	f.now = NOW + 3 * HOUR;
+	memset(&o, 0, sizeof o);
+	check_schedules.run(&f, &o);
+	assert_int_equal(o.result, CHECK_WARN);
+	assert_string_equal(o.message.buf, "schedule shop/n last succeeded 3h30m ago, longer than its period (60m)");
+	check_outcomes_release(&o, 1);
+	check_facts_release(&f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_cron_parse),	 cmocka_unit_test(test_cron_next), cmocka_unit_test(test_cron_period),
-	    cmocka_unit_test(test_time_zone),	 cmocka_unit_test(test_names),	   cmocka_unit_test(test_manifests),
-	    cmocka_unit_test(test_plan),	 cmocka_unit_test(test_selector),  cmocka_unit_test(test_verdicts),
-	    cmocka_unit_test(test_objects_line), cmocka_unit_test(test_prune_pin),
+	    cmocka_unit_test(test_cron_parse),	cmocka_unit_test(test_cron_next),
+	    cmocka_unit_test(test_cron_period), cmocka_unit_test(test_time_zone),
+	    cmocka_unit_test(test_names),	cmocka_unit_test(test_manifests),
+	    cmocka_unit_test(test_plan),	cmocka_unit_test(test_selector),
+	    cmocka_unit_test(test_verdicts),	cmocka_unit_test(test_objects_line),
+	    cmocka_unit_test(test_prune_pin),	cmocka_unit_test(test_doctor_schedules),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

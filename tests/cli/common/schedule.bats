@@ -242,3 +242,17 @@ snaps_of() { kc get volumesnapshots -n "$NS" -l "volsnap.io/schedule=$1" -o json
 	run --separate-stderr volsnap status -n "$NS"
 	assert_status 0
 }
+
+@test "prune keeps a snapshot pinned by volsnap.io/keep=true, and it does not count among the N newest" {
+	make_pvc data
+	make_snaps data s1 s2 s3
+	wait_for 60 all_ready s1 s2 s3
+	kc label volumesnapshot s1 -n "$NS" volsnap.io/keep=true >/dev/null
+	run --separate-stderr volsnap prune -n "$NS" --keep-last 1 --yes
+	assert_status 0
+	[[ "$(printf '%s\n' "$output" | grep ' s1 ' | tr -s ' ')" == *'KEEP pinned by volsnap.io/keep=true' ]]
+	[[ "$output" == *'volumesnapshot.snapshot.storage.k8s.io "s2" deleted'* ]]
+	wait_for 30 snapshot_gone s2
+	snapshot_alive s1
+	snapshot_alive s3
+}
