@@ -13,6 +13,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "kube/kube.h"
 #include "providers/providers.h"
@@ -49,6 +50,10 @@ enum check_read {
 	READ_OPENSHIFT_GROUP,	/* GET /apis/config.openshift.io */
 	READ_OPENSHIFT_VERSION, /* GET ClusterVersion "version" */
 	READ_ACCESS,		/* the SelfSubjectAccessReview questions (POSTs) */
+	READ_CRONJOBS,		/* LIST cronjobs in scope, batch/v1 (1.21+) */
+	READ_CRONJOBS_V1BETA1,	/* LIST cronjobs in scope, batch/v1beta1 (below 1.25) */
+	READ_SCHED_JOBS,	/* LIST the Jobs of kubectl-volsnap schedules in scope */
+	READ_CRONJOB_EVENTS,	/* LIST events about CronJobs in scope */
 	READ_COUNT,
 };
 #define CHECK_READ(r) (1u << (r))
@@ -112,6 +117,7 @@ struct check_facts {
 	const char *namespace;	  /* NULL: all namespaces (-A) */
 	struct strlist pvc_names; /* --pvc */
 	const char *provider_id;  /* --provider NAME; NULL or "auto" to detect */
+	int64_t now;		  /* unix seconds, for schedule ages (set by check_facts_init) */
 
 	/* Raw reads, filled by check_fetch() or by unit tests. */
 	struct check_read_result reads[READ_COUNT];

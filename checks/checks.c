@@ -8,14 +8,14 @@
 #include "util/xalloc.h"
 
 extern const struct check check_server_version, check_provider_issues, check_snapshot_crds, check_snapshot_controller,
-    check_csi_drivers, check_storage_classes, check_snapshot_classes, check_pvcs, check_permissions;
+    check_csi_drivers, check_storage_classes, check_snapshot_classes, check_pvcs, check_permissions, check_schedules;
 
 /* Dependency order: every check's needs come before it. IDs are stable: they
  * are part of the JSON report and of `--check`. */
 static const struct check *const catalogue[] = {
     &check_server_version, &check_provider_issues, &check_snapshot_crds,    &check_snapshot_controller,
     &check_csi_drivers,	   &check_storage_classes, &check_snapshot_classes, &check_pvcs,
-    &check_permissions,
+    &check_permissions,	   &check_schedules,
 };
 #define NCHECKS (sizeof catalogue / sizeof catalogue[0])
 
@@ -107,6 +107,10 @@ const char *check_read_name(enum check_read r)
 	    [READ_OPENSHIFT_GROUP] = "API group config.openshift.io",
 	    [READ_OPENSHIFT_VERSION] = "clusterversion version",
 	    [READ_ACCESS] = "selfsubjectaccessreviews",
+	    [READ_CRONJOBS] = "cronjobs",
+	    [READ_CRONJOBS_V1BETA1] = "cronjobs (batch/v1beta1)",
+	    [READ_SCHED_JOBS] = "jobs",
+	    [READ_CRONJOB_EVENTS] = "events",
 	};
 	return r < READ_COUNT ? names[r] : "?";
 }

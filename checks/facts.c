@@ -4,12 +4,14 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "snap/snap.h"
 #include "util/json.h"
 #include "util/xalloc.h"
 
 #define SNAP "snapshot.storage.k8s.io"
+#define RBAC "rbac.authorization.k8s.io"
 
 /* The rights doctor asks about, each once. */
 enum {
@@ -23,6 +25,10 @@ enum {
 	R_GET_PVC,
 	R_CREATE_PVC,
 	R_LIST_PVC,
+	R_CREATE_CRONJOB,
+	R_CREATE_SA,
+	R_CREATE_ROLE,
+	R_CREATE_ROLEBINDING,
 	R_COUNT,
 };
 const struct check_access check_access_table[] = {
@@ -36,6 +42,10 @@ const struct check_access check_access_table[] = {
     [R_GET_PVC] = {.verb = "get", .group = "", .resource = "persistentvolumeclaims"},
     [R_CREATE_PVC] = {.verb = "create", .group = "", .resource = "persistentvolumeclaims"},
     [R_LIST_PVC] = {.verb = "list", .group = "", .resource = "persistentvolumeclaims"},
+    [R_CREATE_CRONJOB] = {.verb = "create", .group = "batch", .resource = "cronjobs"},
+    [R_CREATE_SA] = {.verb = "create", .group = "", .resource = "serviceaccounts"},
+    [R_CREATE_ROLE] = {.verb = "create", .group = RBAC, .resource = "roles"},
+    [R_CREATE_ROLEBINDING] = {.verb = "create", .group = RBAC, .resource = "rolebindings"},
 };
 const size_t check_access_count = R_COUNT;
 
@@ -50,6 +60,9 @@ const struct check_command_rights check_command_rights_table[] = {
     {.command = "restore", .rights = {R_GET_VS, R_GET_VSCONTENT, R_GET_PVC, R_CREATE_PVC, -1}},
     {.command = "delete", .rights = {R_GET_VS, R_DELETE_VS, R_LIST_PVC, -1}},
     {.command = "prune", .rights = {R_LIST_VS, R_DELETE_VS, R_LIST_PVC, -1}},
+    /* The Kyma guide's CronJob needs a ServiceAccount, Role and RoleBinding besides it. */
+    {.command = "schedule create",
+     .rights = {R_CREATE_CRONJOB, R_CREATE_SA, R_CREATE_ROLE, R_CREATE_ROLEBINDING, -1}},
 };
 const size_t check_command_rights_count = sizeof check_command_rights_table / sizeof check_command_rights_table[0];
 
@@ -73,6 +86,7 @@ void check_facts_init(struct check_facts *f, const char *ns, const char *provide
 	memset(f, 0, sizeof *f);
 	f->namespace = ns;
 	f->provider_id = provider_id;
+	f->now = (int64_t)time(NULL);
 	for (size_t i = 0; i < check_access_count; i++)
 		f->access[i] = check_access_table[i];
 	f->n_access = check_access_count;

@@ -75,6 +75,27 @@ static char *read_path(enum check_read r, const char *ns)
 		return xstrdup("/apis/config.openshift.io");
 	case READ_OPENSHIFT_VERSION:
 		return xstrdup("/apis/config.openshift.io/v1/clusterversions/version");
+	case READ_CRONJOBS:
+		return kube_path(&KUBE_CRONJOBS, ns, NULL, NULL);
+	case READ_CRONJOBS_V1BETA1: {
+		struct kube_resource r = KUBE_CRONJOBS;
+		r.version = "v1beta1";
+		return kube_path(&r, ns, NULL, NULL);
+	}
+	case READ_SCHED_JOBS: {
+		char *p = kube_path(&KUBE_CRONJOBS, ns, NULL, NULL), *q;
+		/* The same path with jobs for cronjobs: /apis/batch/v1[/namespaces/NS]/jobs. */
+		p[strlen(p) - strlen("cronjobs")] = '\0';
+		q = xasprintf("%sjobs?labelSelector=volsnap.io%%2Fschedule", p);
+		free(p);
+		return q;
+	}
+	case READ_CRONJOB_EVENTS: {
+		char *p = kube_path(&KUBE_EVENTS, ns, NULL, NULL),
+		     *q = xasprintf("%s?fieldSelector=involvedObject.kind%%3DCronJob", p);
+		free(p);
+		return q;
+	}
 	default:
 		return NULL;
 	}
@@ -93,6 +114,10 @@ static const char *read_method(enum check_read r)
 	case READ_PVCS:
 	case READ_DEPLOYMENTS:
 	case READ_STATEFULSETS:
+	case READ_CRONJOBS:
+	case READ_CRONJOBS_V1BETA1:
+	case READ_SCHED_JOBS:
+	case READ_CRONJOB_EVENTS:
 		return "LIST";
 	default:
 		return "GET";

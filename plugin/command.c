@@ -125,3 +125,20 @@ int cmd_get_optional(struct cmd_ctx *ctx, struct kube_client *c, const char *pat
 	kube_error_clear(&err);
 	return EXIT_OK;
 }
+
+int cmd_parse_output(struct cmd_ctx *ctx, const char *output, unsigned allowed, enum out_format *fmt)
+{
+	if (out_parse_format(output, allowed, fmt))
+		return EXIT_OK;
+	return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", output,
+			out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+}
+
+int cmd_parse_dry_run(struct cmd_ctx *ctx, const char *dry_run, bool *client, bool *server)
+{
+	*client = dry_run && !strcmp(dry_run, "client");
+	*server = dry_run && !strcmp(dry_run, "server");
+	if (!dry_run || *client || *server || !strcmp(dry_run, "none"))
+		return EXIT_OK;
+	return cmd_fail(ctx, EXIT_USAGE, NULL, "--dry-run=%s: use client, server or none", dry_run);
+}

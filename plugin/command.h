@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "kube/kube.h"
+#include "out/out.h"
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -100,6 +101,12 @@ int cmd_failed(struct cmd_ctx *ctx);
  * the command's error ("reading WHAT: ...") and gives EXIT_FAILED. */
 int cmd_get_optional(struct cmd_ctx *ctx, struct kube_client *c, const char *path, const char *what,
 		     bool allow_forbidden, json_object **obj, bool *forbidden);
+
+/* -o as commands that create read it: fmt set, or EXIT_USAGE recorded naming
+ * the allowed formats. */
+int cmd_parse_output(struct cmd_ctx *ctx, const char *output, unsigned allowed, enum out_format *fmt);
+/* --dry-run[=client|server|none]: sets client and server, or records EXIT_USAGE. */
+int cmd_parse_dry_run(struct cmd_ctx *ctx, const char *dry_run, bool *client, bool *server);
 
 /* Asks "prompt [y/N]" on the terminal; false when stdin is not a terminal. */
 bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt);

@@ -115,7 +115,8 @@ struct kube_config_overrides {
  * ~/.kube/config, else the in-cluster service account. */
 int kube_config_load(const struct kube_config_overrides *ov, struct kube_config **out, struct kube_error *err);
 /* In-cluster config from a service-account folder (token, ca.crt, namespace) and
- * KUBERNETES_SERVICE_HOST/PORT; sa_dir NULL = /var/run/secrets/kubernetes.io/serviceaccount. */
+ * KUBERNETES_SERVICE_HOST/PORT; sa_dir NULL = $VOLSNAP_SERVICEACCOUNT_DIR, else
+ * /var/run/secrets/kubernetes.io/serviceaccount. */
 int kube_config_load_in_cluster(const char *sa_dir, struct kube_config **out, struct kube_error *err);
 void kube_config_free(struct kube_config *cfg);
 

@@ -945,7 +945,9 @@ int kube_config_load_in_cluster(const char *sa_dir, struct kube_config **out, st
 {
 	const char *host = nonempty(getenv("KUBERNETES_SERVICE_HOST"));
 	const char *port = nonempty(getenv("KUBERNETES_SERVICE_PORT"));
-	const char *dir = sa_dir ? sa_dir : DEFAULT_SA_DIR;
+	/* VOLSNAP_SERVICEACCOUNT_DIR: tests run the in-cluster path outside a pod. */
+	const char *env_dir = nonempty(getenv("VOLSNAP_SERVICEACCOUNT_DIR"));
+	const char *dir = sa_dir ? sa_dir : env_dir ? env_dir : DEFAULT_SA_DIR;
 	*out = NULL;
 	if (!host || !port) {
 		kube_error_set(err, KUBE_ERR_CONFIG, 0, NULL, NULL,

@@ -152,7 +152,7 @@ static bool decide_by_state(struct prune_item *it, const struct prune_policy *po
 	else if (!policy->include_unmanaged && !it->managed)
 		verdict(it, PRUNE_SKIP, xstrdup("not made by kubectl-volsnap (--include-unmanaged to prune it)"));
 	else if (it->pinned)
-		verdict(it, PRUNE_KEEP, xstrdup("pinned (volsnap.io/keep=true)"));
+		verdict(it, PRUNE_KEEP, xstrdup("pinned by " SNAP_LABEL_KEEP "=true"));
 	else if (!it->pvc)
 		verdict(it, PRUNE_KEEP, xstrdup("pre-provisioned, no source PVC"));
 	else if (!it->ready)

@@ -17,6 +17,7 @@
 #define SNAP_LABEL_PVC "volsnap.io/source-pvc"
 #define SNAP_ANNOTATION_DEFAULT_CLASS "snapshot.storage.kubernetes.io/is-default-class"
 #define SNAP_LABEL_RESTORED_FROM "volsnap.io/restored-from"
+#define SNAP_LABEL_KEEP "volsnap.io/keep" /* "true" pins a snapshot: prune never deletes it */
 
 /* The snapshot API as this server serves it. */
 struct snap_api {

@@ -21,7 +21,7 @@ import tables
 from errors import ApiError, dumps, new_uid, now_rfc3339
 from labelsel import parse_field_selector, parse_label_selector
 from patch import PatchError, json_patch, merge_patch
-from resources import add_extra, build_registry
+from resources import add_extra, build_registry, serve_cronjobs_by_version
 from store import Store, key_after
 from validation import Validator, validate_metadata_types, validate_name
 
@@ -64,6 +64,7 @@ class Api:
         add_extra(self.reg, prof.get("served_groups"), prof.get("extra_resources"))
         self.store = Store(int(prof.get("watch_history", 1000)))
         minor = int("".join(c for c in str(prof["version"].get("minor", "0")) if c.isdigit()) or 0)
+        serve_cronjobs_by_version(self.reg, minor, prof.get("cronjob_versions"))
         self.validator_new_wording = minor >= 35
         self.bookmark_interval = prof.get("bookmark_interval_ms", 60000) / 1000.0
         self.seeding = threading.local()

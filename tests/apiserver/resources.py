@@ -237,3 +237,19 @@ def build_registry(crd_dir, served_overrides):
         reg.add(rt)
         reg.crds.append(crd)
     return reg
+
+
+def serve_cronjobs_by_version(reg, minor, override=None):
+    """CronJob versions as the real servers serve them: batch/v1beta1 only below 1.21, both
+    from 1.21 to 1.24, batch/v1 only from 1.25 (facts/operations.md §1). A profile's
+    `cronjob_versions` overrides that."""
+    rt = reg.by_gr.get(("batch", "cronjobs"))
+    if rt is None:
+        return
+    versions = override or (["v1beta1"] if minor < 21 else ["v1", "v1beta1"] if minor < 25 else ["v1"])
+    for v in rt.versions:
+        reg.by_gvr.pop(("batch", v, "cronjobs"), None)
+    rt.versions = list(versions)
+    rt.storage_version = rt.versions[0]
+    for v in rt.versions:
+        reg.by_gvr[("batch", v, "cronjobs")] = rt

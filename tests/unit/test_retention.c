@@ -300,7 +300,7 @@ static void test_pinned_kept(void **state)
 	json_object_object_add(jget(pinned, "metadata.labels"), "volsnap.io/keep", json_object_new_string("true"));
 	fx.snaps = array(pinned, managed("old", "a", 8 * DAY, READY), managed("new", "a", 1 * DAY, READY));
 	run();
-	expect("pre-restore", PRUNE_KEEP, "pinned (volsnap.io/keep=true)");
+	expect("pre-restore", PRUNE_KEEP, "pinned by volsnap.io/keep=true");
 	expect("new", PRUNE_KEEP, "newest ready");
 	expect("old", PRUNE_DELETE, NULL);
 }
