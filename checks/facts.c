@@ -61,8 +61,7 @@ const struct check_command_rights check_command_rights_table[] = {
     {.command = "delete", .rights = {R_GET_VS, R_DELETE_VS, R_LIST_PVC, -1}},
     {.command = "prune", .rights = {R_LIST_VS, R_DELETE_VS, R_LIST_PVC, -1}},
     /* The Kyma guide's CronJob needs a ServiceAccount, Role and RoleBinding besides it. */
-    {.command = "schedule create",
-     .rights = {R_CREATE_CRONJOB, R_CREATE_SA, R_CREATE_ROLE, R_CREATE_ROLEBINDING, -1}},
+    {.command = "schedule create", .rights = {R_CREATE_CRONJOB, R_CREATE_SA, R_CREATE_ROLE, R_CREATE_ROLEBINDING, -1}},
 };
 const size_t check_command_rights_count = sizeof check_command_rights_table / sizeof check_command_rights_table[0];
 

@@ -14,8 +14,7 @@
 #include "util/xalloc.h"
 
 extern const struct command cmd_version, cmd_doctor, cmd_setup, cmd_take, cmd_list, cmd_describe, cmd_restore,
-    cmd_delete, cmd_prune, cmd_export, cmd_import, cmd_bundle, cmd_completion, cmd_complete, cmd_schedule,
-    cmd_status;
+    cmd_delete, cmd_prune, cmd_export, cmd_import, cmd_bundle, cmd_completion, cmd_complete, cmd_schedule, cmd_status;
 
 /* The order is the order of `kubectl volsnap --help`. One per line, so that a
  * new command is a one-line change. */

@@ -306,7 +306,8 @@ grant_alice() { # extra rules (YAML lines) appended to ALICE_ROLE
 }
 
 @test "doctor asks only what the shipped commands need, naming each command once" {
-	grant_alice "- {apiGroups: [apps], resources: [deployments, statefulsets], verbs: [list]}"
+	grant_alice "- {apiGroups: [apps], resources: [deployments, statefulsets], verbs: [list]}
+- {apiGroups: [batch], resources: [cronjobs, jobs], verbs: [list]}"
 	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" run kubectl volsnap doctor -n default
 	# alice may do everything take, list, describe, restore, delete and prune need, but not what
 	# schedule create needs: a warning naming that command alone, once.
@@ -322,7 +323,7 @@ grant_alice() { # extra rules (YAML lines) appended to ALICE_ROLE
 	kc create clusterrolebinding volsnap-test-alice --clusterrole=volsnap-test-alice --user=alice >/dev/null
 	KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" run kubectl volsnap doctor -n default --check permissions
 	assert_status 4
-	assert_output_contains "! Permissions: cannot delete volumesnapshots in default (needed by delete, prune)"
+	assert_output_contains "! Permissions: cannot delete volumesnapshots; create cronjobs; create serviceaccounts; create roles; create rolebindings in default (needed by delete, prune, schedule create)"
 }
 
 @test "doctor: a check that cannot read what it needs is not a pass (exit 1, and says so)" {
