@@ -26,17 +26,6 @@ struct list_run {
 	long shown;
 };
 
-/* restoreSize is int-or-string: "1Gi" as the controller writes it, or bytes. */
-static char *restore_size(json_object *s)
-{
-	json_object *v = jget(s, "status.restoreSize");
-	if (json_object_is_type(v, json_type_string))
-		return xstrdup(json_object_get_string(v));
-	if (json_object_is_type(v, json_type_int))
-		return quantity_format(json_object_get_int64(v));
-	return NULL;
-}
-
 static json_object *find_class(json_object *classes, const char *name)
 {
 	size_t n = classes ? json_object_array_length(classes) : 0;
@@ -68,7 +57,7 @@ static void add_row(struct list_run *r, json_object *s)
 	const char *cells[LIST_MAX_COLS];
 	const char *klass = jstr(s, "spec.volumeSnapshotClassName");
 	char *age = out_age(jstr(s, "metadata.creationTimestamp"));
-	char *size = restore_size(s);
+	char *size = snap_restore_size(s);
 	int n = 0;
 
 	if (r->all_ns)

@@ -18,6 +18,7 @@ enum exit_code {
 	EXIT_USAGE = 2,		/* bad flags or arguments */
 	EXIT_CHECKS_FAILED = 3, /* doctor: a check failed */
 	EXIT_CHECKS_WARNED = 4, /* doctor: only warnings */
+	EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM while waiting, as a shell reports ^C */
 };
 
 /* Flags kubectl users expect on every command; parsed by main wherever they stand. */

@@ -50,11 +50,15 @@ char *out_age(const char *rfc3339_timestamp);
 /* Colour: codes only when enabled. */
 const char *out_color(bool enabled, const char *which); /* "red", "green", "yellow", "bold", "reset" */
 
-/* Progress on a terminal: one line rewritten in place; nothing when f is not a
- * terminal. */
+/* Progress while waiting. On a terminal: one line rewritten in place. Off a
+ * terminal (CI logs): a plain line every 15 s (VOLSNAP_PROGRESS_INTERVAL_SECONDS),
+ * so the log shows life without filling up. Lines read "WHAT (12s): phrase". */
 struct out_progress;
 struct out_progress *out_progress_start(FILE *f, bool is_tty, const char *what);
 void out_progress_update(struct out_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Erases the terminal line, prints final_line (may be NULL) and frees p. */
 void out_progress_end(struct out_progress *p, const char *final_line);
+/* Ends the terminal line where it is (after ^C, say), keeping it, and frees p. */
+void out_progress_break(struct out_progress *p);
 
 #endif

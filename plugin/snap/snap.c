@@ -296,6 +296,16 @@ bool snap_is_ready(json_object *snapshot)
 	return jbool(snapshot, "status.readyToUse", &ready) && ready;
 }
 
+char *snap_restore_size(json_object *snapshot)
+{
+	json_object *v = jget(snapshot, "status.restoreSize");
+	if (json_object_is_type(v, json_type_string))
+		return xstrdup(json_object_get_string(v));
+	if (json_object_is_type(v, json_type_int))
+		return quantity_format(json_object_get_int64(v));
+	return NULL;
+}
+
 const char *snap_error_message(json_object *snapshot)
 {
 	if (snap_is_ready(snapshot))

@@ -48,6 +48,9 @@ json_object *snap_resolve_class(json_object *classes, const char *driver, const 
  * controller" when status is absent). */
 bool snap_is_ready(json_object *snapshot);
 const char *snap_error_message(json_object *snapshot);
+/* status.restoreSize as a quantity ("1Gi"); it is int-or-string: a quantity as
+ * the controller writes it, or bytes. NULL when absent. Caller frees. */
+char *snap_restore_size(json_object *snapshot);
 
 /* ---- before a snapshot is taken ------------------------------------------ */
 

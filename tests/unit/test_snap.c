@@ -502,6 +502,13 @@ static void test_wait_check_snapshot(void **state)
 	char *why, *progress;
 	assert_int_equal(check(wait_check_snapshot_ready, "{\"status\":{\"readyToUse\":true}}", &why, &progress),
 			 WAIT_REACHED);
+	assert_string_equal(progress, "is ready to use");
+	free(progress);
+	assert_int_equal(check(wait_check_snapshot_ready,
+			       "{\"status\":{\"readyToUse\":true,\"restoreSize\":1073741824}}", &why, &progress),
+			 WAIT_REACHED);
+	assert_string_equal(progress, "is ready to use (restoreSize 1Gi)");
+	free(progress);
 	assert_int_equal(check(wait_check_snapshot_ready, "{}", &why, &progress), WAIT_PENDING);
 	assert_string_equal(progress, "waiting for the snapshot controller");
 	free(progress);
@@ -519,6 +526,8 @@ static void test_wait_check_pvc(void **state)
 	char *why, *progress;
 	assert_int_equal(check(wait_check_pvc_bound, "{\"status\":{\"phase\":\"Bound\"}}", &why, &progress),
 			 WAIT_REACHED);
+	assert_string_equal(progress, "is Bound");
+	free(progress);
 	assert_int_equal(check(wait_check_pvc_bound, "{\"status\":{\"phase\":\"Pending\"}}", &why, &progress),
 			 WAIT_PENDING);
 	assert_string_equal(progress, "Pending, waiting to be bound");

@@ -46,6 +46,25 @@ YAML
 	[ "$(kc get pvc copy -n "$NS" -o jsonpath='{.metadata.labels.volsnap\.io/restored-from}')" = s1 ]
 }
 
+@test "restore waits by default in a script: Bound when it returns, and says so" {
+	ready_snapshot
+	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --timeout 60s </dev/null
+	assert_status 0
+	[ "$output" = "persistentvolumeclaim/copy created" ]
+	pvc_phase_is copy Bound
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = "PVC $NS/copy is Bound" ]
+	[[ "$stderr" != *$'\r'* && "$stderr" != *$'\e'* ]]
+}
+
+@test "restore --no-wait returns once the PVC is created" {
+	ready_snapshot
+	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --no-wait </dev/null
+	assert_status 0
+	[ "$output" = "persistentvolumeclaim/copy created" ]
+	[ -z "$stderr" ]
+	kc get pvc copy -n "$NS" >/dev/null
+}
+
 @test "restore --dry-run=client -o yaml prints the PVC and creates nothing" {
 	ready_snapshot
 	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --dry-run=client -o yaml
