@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "opts.h"
@@ -332,12 +333,38 @@ static int check_and_build(struct cmd_ctx *ctx, struct kube_client *c, struct ta
 	return rc;
 }
 
+/* Random bits for a name suffix: /dev/urandom, else the clock and pid. */
+static uint32_t random_u32(void)
+{
+	uint32_t r = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(&r, sizeof r, 1, f) != 1)
+		r = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ (uint32_t)clock();
+	if (f)
+		fclose(f);
+	return r;
+}
+
+#define NAME_ATTEMPTS 5
+
 static int create(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object *manifest,
 		  json_object **created)
 {
 	struct kube_error err = {0};
 	char *path = kube_path(&t->api.snapshots, t->ns, NULL, NULL);
-	int rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+	int rc = -1;
+	/* The default name is the PVC and the second: a second take of the same
+	 * PVC in that second gets a short suffix instead of failing. */
+	for (int attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
+		rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+		if (rc == 0 || t->name || !kube_error_is_conflict(&err))
+			break;
+		kube_error_clear(&err);
+		free(t->snap_name);
+		t->snap_name = snap_unique_name(t->pvc, time(NULL), random_u32());
+		json_object_object_add(json_object_object_get(manifest, "metadata"), "name",
+				       json_object_new_string(t->snap_name));
+	}
 	free(path);
 	if (rc == 0)
 		return EXIT_OK;
@@ -386,7 +413,8 @@ static int run_take(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct take t = {.wait = -1, .wait_bound = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
 	struct option options[] = {
-	    OPT_STRING(0, "name", &t.name, "NAME", "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC)"),
+	    OPT_STRING(0, "name", &t.name, "NAME",
+		       "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC; a short suffix if taken)"),
 	    OPT_STRING(0, "class", &t.klass, "CLASS", "VolumeSnapshotClass (default: the driver's default class)"),
 	    OPT_LIST('l', "label", &t.labels, "KEY=VALUE", "add a label (repeatable)"),
 	    OPT_BOOL(0, "wait", &t.wait, "wait until the snapshot is ready (default; --no-wait returns once created)"),

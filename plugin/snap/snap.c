@@ -96,22 +96,40 @@ bool snap_valid_name(const char *s)
 	return is_lower_alnum(prev);
 }
 
-char *snap_default_name(const char *pvc, time_t now)
+/* "<pvc>-<stamp><suffix>", the PVC's name cut so the whole stays a valid name. */
+static char *stamped_name(const char *pvc, time_t now, const char *suffix)
 {
 	struct tm tm;
 	char stamp[32];
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
 
-	size_t n = strlen(pvc);
-	if (n > DNS_SUBDOMAIN_MAX - NAME_SUFFIX_LEN)
-		n = DNS_SUBDOMAIN_MAX - NAME_SUFFIX_LEN;
+	size_t n = strlen(pvc), room = DNS_SUBDOMAIN_MAX - NAME_SUFFIX_LEN - strlen(suffix);
+	if (n > room)
+		n = room;
 	/* A cut may end on '.' or '-', and ".-" is not valid in a DNS name. */
 	while (n > 0 && (pvc[n - 1] == '.' || pvc[n - 1] == '-'))
 		n--;
 	if (n == 0)
-		return xasprintf("snapshot-%s", stamp);
-	return xasprintf("%.*s-%s", (int)n, pvc, stamp);
+		return xasprintf("snapshot-%s%s", stamp, suffix);
+	return xasprintf("%.*s-%s%s", (int)n, pvc, stamp, suffix);
+}
+
+char *snap_default_name(const char *pvc, time_t now)
+{
+	return stamped_name(pvc, now, "");
+}
+
+char *snap_unique_name(const char *pvc, time_t now, uint32_t rnd)
+{
+	/* kubectl's generateName alphabet: no vowels, no look-alikes. */
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	char suffix[7] = "-";
+	for (int i = 1; i < 6; i++) {
+		suffix[i] = alphabet[rnd % (sizeof alphabet - 1)];
+		rnd /= sizeof alphabet - 1;
+	}
+	return stamped_name(pvc, now, suffix);
 }
 
 static bool is_alnum(char c)

@@ -35,6 +35,10 @@ void snap_api_set(struct snap_api *api, const char *version);
 /* Default snapshot name "<pvc>-<yyyymmddhhmmss>" (UTC), cut so that it stays a
  * valid DNS-1123 subdomain name of at most 253 characters. Caller frees. */
 char *snap_default_name(const char *pvc, time_t now);
+/* The default name with a short random suffix ("<pvc>-<stamp>-x7k2q", five of
+ * kubectl's generateName characters taken from rnd), for when the default
+ * name is taken: two takes of one PVC in the same second. Caller frees. */
+char *snap_unique_name(const char *pvc, time_t now, uint32_t rnd);
 /* true when s is a valid DNS-1123 subdomain (lowercase alnum, '-', '.'). */
 bool snap_valid_name(const char *s);
 

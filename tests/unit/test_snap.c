@@ -70,6 +70,26 @@ static void test_default_name_cut_on_separator(void **state)
 	free(n);
 }
 
+static void test_unique_name(void **state)
+{
+	(void)state;
+	char *a = snap_unique_name("data-db-0", NOW, 0), *b = snap_unique_name("data-db-0", NOW, 123456789);
+	assert_string_equal(a, "data-db-0-20240510120000-bbbbb");
+	assert_int_equal(strlen(b), strlen(a));
+	assert_string_not_equal(a, b);
+	assert_true(snap_valid_name(b));
+	free(a);
+	free(b);
+	char pvc[254];
+	memset(pvc, 'a', 253);
+	pvc[253] = '\0';
+	char *n = snap_unique_name(pvc, NOW, 42);
+	assert_int_equal(strlen(n), 253);
+	assert_true(snap_valid_name(n));
+	assert_memory_equal(n + 232, "-20240510120000-", 16);
+	free(n);
+}
+
 static void test_valid_name(void **state)
 {
 	(void)state;
@@ -547,6 +567,7 @@ int main(void)
 	    T(test_default_name_utc),
 	    T(test_default_name_long_pvc),
 	    T(test_default_name_cut_on_separator),
+	    T(test_unique_name),
 	    T(test_valid_name),
 	    T(test_parse_label),
 	    T(test_parse_label_refusals),

@@ -95,6 +95,32 @@ YAML
 	kc get volumesnapshot "data-$stamp" -n "$NS" >/dev/null
 }
 
+@test "take whose default name is taken adds a short suffix instead of failing" {
+	make_pvc data
+	# Every default name of the next 20 seconds is taken already.
+	local t0 i names=()
+	t0=$(date -u +%s)
+	for i in $(seq 0 20); do names+=("data-$(date -u -d "@$((t0 + i))" +%Y%m%d%H%M%S)"); done
+	make_snaps data "${names[@]}"
+	run --separate-stderr volsnap take data -n "$NS" --no-wait -o name
+	assert_status 0
+	[[ "$output" =~ ^$SNAPKIND/data-[0-9]{14}-[b-z2-9]{5}$ ]]
+	[ "$(kc get volumesnapshot "${output#*/}" -n "$NS" -o jsonpath='{.spec.source.persistentVolumeClaimName}')" = data ]
+}
+
+@test "two takes of one PVC at the same moment both succeed, with two names" {
+	make_pvc data
+	local rc1=0 rc2=0
+	volsnap take data -n "$NS" --no-wait -o name >"$BATS_TEST_TMPDIR/1" 2>&1 &
+	local p1=$!
+	volsnap take data -n "$NS" --no-wait -o name >"$BATS_TEST_TMPDIR/2" 2>&1 &
+	wait $! || rc2=$?
+	wait $p1 || rc1=$?
+	[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/1" "$BATS_TEST_TMPDIR/2" >&2; return 1; }
+	[ "$(cat "$BATS_TEST_TMPDIR/1")" != "$(cat "$BATS_TEST_TMPDIR/2")" ]
+	[ "$(kc get volumesnapshots -n "$NS" -o name | wc -l)" -eq 2 ]
+}
+
 @test "take -o json prints the ready snapshot" {
 	make_pvc data
 	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait -o json
