@@ -17,13 +17,17 @@ bool out_parse_format(const char *s, unsigned allowed, enum out_format *f);
 const char *out_format_names(unsigned allowed);
 
 /* A table printed with columns aligned (3 spaces apart, as kubectl). Rows are
- * held until out_table_flush, so a paged list flushes once per page. */
+ * held until out_table_flush, so a paged list flushes once per page; the
+ * first flush fixes the column widths for the rest of the stream (kubectl's
+ * way), so columns do not shift from one page to the next. */
 struct out_table;
 struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols);
 /* Adds a row of ncols strings (copied; NULL prints as "<none>"). */
 void out_table_row(struct out_table *t, const char *const *cells);
 /* Prints held rows; the header is printed before the first row ever printed. */
 void out_table_flush(struct out_table *t);
+/* --no-headers: rows only. */
+void out_table_set_no_headers(struct out_table *t, bool no_headers);
 int out_table_rows_printed(const struct out_table *t);
 void out_table_free(struct out_table *t);
 

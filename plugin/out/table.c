@@ -12,7 +12,8 @@ struct out_table {
 	char **cells; /* rows * ncols */
 	size_t rows, alloc;
 	int printed;
-	bool header_done;
+	bool header_done, no_headers;
+	size_t *widths; /* fixed by the first flush: later pages keep them, so columns never shift */
 };
 
 struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols)
@@ -50,13 +51,13 @@ static size_t width(const char *s)
 static void print_row(struct out_table *t, char *const *cells, const size_t *widths)
 {
 	for (int i = 0; i < t->ncols; i++) {
-		if (i == t->ncols - 1) {
-			fputs(cells[i], t->f);
-		} else {
-			fputs(cells[i], t->f);
-			for (size_t pad = width(cells[i]); pad < widths[i] + 3; pad++)
-				fputc(' ', t->f);
-		}
+		fputs(cells[i], t->f);
+		if (i == t->ncols - 1)
+			break;
+		/* A later page's longer cell pushes only its own row, still 3 apart. */
+		size_t w = width(cells[i]), pad = w < widths[i] ? widths[i] - w + 3 : 3;
+		while (pad--)
+			fputc(' ', t->f);
 	}
 	fputc('\n', t->f);
 }
@@ -65,27 +66,34 @@ void out_table_flush(struct out_table *t)
 {
 	if (!t->rows)
 		return;
-	size_t *widths = xcalloc((size_t)t->ncols, sizeof *widths);
-	for (int i = 0; i < t->ncols; i++)
-		widths[i] = t->header_done ? 0 : width(t->headers[i]);
-	for (size_t r = 0; r < t->rows; r++)
-		for (int i = 0; i < t->ncols; i++) {
-			size_t w = width(t->cells[r * (size_t)t->ncols + (size_t)i]);
-			if (w > widths[i])
-				widths[i] = w;
-		}
+	if (!t->widths) {
+		t->widths = xcalloc((size_t)t->ncols, sizeof *t->widths);
+		for (int i = 0; i < t->ncols; i++)
+			t->widths[i] = t->no_headers ? 0 : width(t->headers[i]);
+		for (size_t r = 0; r < t->rows; r++)
+			for (int i = 0; i < t->ncols; i++) {
+				size_t w = width(t->cells[r * (size_t)t->ncols + (size_t)i]);
+				if (w > t->widths[i])
+					t->widths[i] = w;
+			}
+	}
 	if (!t->header_done) {
-		print_row(t, t->headers, widths);
+		if (!t->no_headers)
+			print_row(t, t->headers, t->widths);
 		t->header_done = true;
 	}
 	for (size_t r = 0; r < t->rows; r++) {
-		print_row(t, t->cells + r * (size_t)t->ncols, widths);
+		print_row(t, t->cells + r * (size_t)t->ncols, t->widths);
 		for (int i = 0; i < t->ncols; i++)
 			free(t->cells[r * (size_t)t->ncols + (size_t)i]);
 	}
 	t->printed += (int)t->rows;
 	t->rows = 0;
-	free(widths);
+}
+
+void out_table_set_no_headers(struct out_table *t, bool no_headers)
+{
+	t->no_headers = no_headers;
 }
 
 int out_table_rows_printed(const struct out_table *t)
@@ -103,5 +111,6 @@ void out_table_free(struct out_table *t)
 		free(t->headers[i]);
 	free(t->headers);
 	free(t->cells);
+	free(t->widths);
 	free(t);
 }

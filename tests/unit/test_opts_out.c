@@ -167,6 +167,31 @@ static void test_table_aligns_like_kubectl(void **state)
 	free(s);
 }
 
+static void print_pages(FILE *f, void *arg)
+{
+	(void)arg;
+	const char *h[] = {"NAME", "READY"};
+	const char *p1[] = {"a-long-name", "true"}, *p2[] = {"b", "false"}, *p3[] = {"a-longer-name!", "true"};
+	struct out_table *t = out_table_new(f, h, 2);
+	out_table_row(t, p1);
+	out_table_flush(t);
+	out_table_row(t, p2);
+	out_table_row(t, p3);
+	out_table_flush(t);
+	out_table_free(t);
+}
+
+static void test_table_widths_stable_over_pages(void **state)
+{
+	(void)state;
+	char *s = capture(print_pages, NULL);
+	assert_string_equal(s, "NAME          READY\n"
+			       "a-long-name   true\n"
+			       "b             false\n"
+			       "a-longer-name!   true\n");
+	free(s);
+}
+
 static void print_json_doc(FILE *f, void *arg)
 {
 	out_json(f, arg);
@@ -298,6 +323,7 @@ int main(void)
 	    cmocka_unit_test(test_opts_errors),
 	    cmocka_unit_test(test_global_flags_anywhere),
 	    cmocka_unit_test(test_table_aligns_like_kubectl),
+	    cmocka_unit_test(test_table_widths_stable_over_pages),
 	    cmocka_unit_test(test_json_like_kubectl),
 	    cmocka_unit_test(test_json_list_stream_is_valid_json),
 	    cmocka_unit_test(test_created_like_kubectl),

@@ -178,6 +178,25 @@ volumesnapshot.snapshot.storage.k8s.io/s2" ]
 	printf '%s\n' "$stderr" | grep -q "GET .*/volumesnapshots?.*continue="
 }
 
+@test "list keeps its column widths from page to page (--chunk-size 3)" {
+	make_pvc data
+	make_pvc d
+	# The first page holds the longest names; later pages' short ones must not shift columns.
+	make_snaps data a-rather-long-snapshot-name-1 a-rather-long-snapshot-name-2 a-rather-long-snapshot-name-3
+	make_snaps d b1 b2 b3 b4
+	run --separate-stderr volsnap list -n "$NS" --chunk-size 3
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 8 ]
+	local name col
+	for name in PVC READY CLASS AGE; do
+		col=$(column_of "$output" "$name")
+		printf '%s\n' "$output" | tail -n +2 | while IFS= read -r line; do
+			[ "${line:$((col - 1)):1}" = " " ] && [ "${line:$col:1}" != " " ] ||
+				{ echo "$name column shifted: $line" >&2; return 1; }
+		done
+	done
+}
+
 @test "list rejects bad usage with exit 2" {
 	run volsnap list a b
 	assert_status 2
