@@ -20,7 +20,9 @@ struct list_run {
 	bool all_ns;
 	const char *pvc;      /* show only snapshots of this PVC, or NULL */
 	json_object *classes; /* -o wide: the VolumeSnapshotClasses, NULL when unreadable */
-	const char *kind;     /* -o name: "volumesnapshot.snapshot.storage.k8s.io" */
+	struct kube_client *client;
+	const struct snap_api *api;
+	const char *kind; /* -o name: "volumesnapshot.snapshot.storage.k8s.io" */
 	struct out_table *table;
 	struct out_list_stream *stream;
 	long shown;
@@ -36,6 +38,20 @@ static json_object *find_class(json_object *classes, const char *name)
 			return c;
 	}
 	return NULL;
+}
+
+/* The content of a snapshot without a known class, or NULL when it cannot be read. */
+static json_object *read_content(struct list_run *r, const char *name)
+{
+	struct kube_error err = {0};
+	json_object *content = NULL;
+	char *path = kube_path(&r->api->contents, NULL, name, NULL);
+	if (kube_get(r->client, path, &content, &err) < 0) {
+		kube_error_clear(&err);
+		content = NULL;
+	}
+	free(path);
+	return content;
 }
 
 static int table_headers(const struct list_run *r, const char **h)
@@ -68,16 +84,25 @@ static void add_row(struct list_run *r, json_object *s)
 	cells[n++] = size;
 	cells[n++] = klass;
 	cells[n++] = age;
+	json_object *content = NULL;
 	if (r->fmt == OUT_WIDE) {
-		/* From the class, read once, rather than one content read per row. */
+		/* From the class, read once, rather than one content read per row;
+		 * a snapshot without a known class (pre-provisioned, or its class
+		 * deleted) gets them from its content, as describe does. */
 		json_object *c = find_class(r->classes, klass);
 		const char *unknown = r->classes ? NULL : "<unknown>";
-		cells[n++] = jstr(s, "status.boundVolumeSnapshotContentName");
-		cells[n++] = c ? jstr(c, "driver") : unknown;
-		cells[n++] = c ? jstr(c, "deletionPolicy") : unknown;
+		const char *cname = jstr(s, "status.boundVolumeSnapshotContentName");
+		if (!cname)
+			cname = jstr(s, "spec.source.volumeSnapshotContentName");
+		if (!c && cname)
+			content = read_content(r, cname);
+		cells[n++] = cname;
+		cells[n++] = c ? jstr(c, "driver") : content ? jstr(content, "spec.driver") : unknown;
+		cells[n++] = c ? jstr(c, "deletionPolicy") : content ? jstr(content, "spec.deletionPolicy") : unknown;
 		cells[n++] = jstr(s, "status.error.message");
 	}
 	out_table_row(r->table, cells);
+	json_object_put(content);
 	free(age);
 	free(size);
 }
@@ -195,6 +220,8 @@ static int run_list(struct cmd_ctx *ctx, int argc, char **argv)
 		rc = cmd_fail_kube(ctx, &err, NULL);
 		goto out;
 	}
+	r.client = ctx->client;
+	r.api = &api;
 	if (r.fmt == OUT_WIDE)
 		load_classes(ctx, &api, &r);
 	struct kube_list_opts lo = {.label_selector = selector, .limit = chunk, .on_page = on_page};
@@ -213,7 +240,8 @@ const struct command cmd_list = {
     .help = "Lists VolumeSnapshots like `kubectl get volumesnapshots`, with the source PVC, readiness,\n"
 	    "restore size, class and age. Given a PVC, shows only snapshots taken from it (by\n"
 	    "spec.source, so snapshots made by other tools are included). `-o wide` adds the bound\n"
-	    "content, the class's driver and deletion policy, and the error reported by the driver.\n"
+	    "content, the class's driver and deletion policy (the content's for a snapshot without\n"
+	    "a class, such as a pre-provisioned one), and the error reported by the driver.\n"
 	    "Snapshots are read --chunk-size at a time and printed as each page arrives.\n"
 	    "\n"
 	    "Examples:\n"

@@ -10,6 +10,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${CONTENT:-}" ] || kc delete volumesnapshotcontent "$CONTENT" --wait=false >/dev/null 2>&1 || true
 	show_stderr
 }
 
@@ -158,6 +159,29 @@ volumesnapshot.snapshot.storage.k8s.io/s2" ]
 	printf '%s\n' "$output" | grep -Eq '^good +data +true +1Gi +csi-hostpath-snapclass +[0-9]+[smh] +snapcontent-[0-9a-f-]+ +hostpath.csi.k8s.io +Delete +<none>$'
 	# No content yet, and a class that does not exist: nothing to tell of it.
 	printf '%s\n' "$output" | grep -Eq '^bad +data +false +<none> +volsnap-test-missing +[0-9]+[smh] +<none> +<none> +<none> +.*volsnap-test-missing.* not found'
+}
+
+@test "list -o wide takes DRIVER and DELETION POLICY of a pre-provisioned snapshot from its content" {
+	CONTENT="pre-$NS"
+	kc_create <<YAML
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotContent
+metadata: {name: $CONTENT}
+spec:
+  driver: hostpath.csi.k8s.io
+  deletionPolicy: Retain
+  source: {snapshotHandle: handle-$NS}
+  volumeSnapshotRef: {name: pre, namespace: $NS}
+---
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata: {name: pre, namespace: $NS}
+spec:
+  source: {volumeSnapshotContentName: $CONTENT}
+YAML
+	run --separate-stderr volsnap list -n "$NS" -o wide
+	assert_status 0
+	printf '%s\n' "$output" | grep -Eq "^pre +<none> +(true|false) +[^ ]+ +<none> +[0-9]+[smh] +$CONTENT +hostpath.csi.k8s.io +Retain +"
 }
 
 @test "list pages through more snapshots than one page (--chunk-size)" {
