@@ -248,8 +248,8 @@ static int run_describe(struct cmd_ctx *ctx, int argc, char **argv)
 	else if (nargs != 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap describe SNAPSHOT",
 			      nargs ? "describe one snapshot at a time" : "which snapshot?");
-	else if (!snap_valid_name(args[0]))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid snapshot name", args[0]);
+	else if (cmd_check_name(ctx, "snapshot name", args[0]))
+		rc = EXIT_USAGE;
 	else if (!out_parse_format(d.output, allowed, &d.fmt))
 		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use json or yaml", d.output);
 	else {

@@ -202,8 +202,8 @@ static int run_list(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc == OPTS_HELP ? EXIT_OK : rc;
 	if (nargs > 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "give at most one PVC", "too many arguments: %s", args[1]);
-	else if (nargs == 1 && !snap_valid_name(args[0]))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "invalid PVC name: %s", args[0]);
+	else if (nargs == 1 && cmd_check_name(ctx, "PVC name", args[0]))
+		rc = EXIT_USAGE;
 	else if (!out_parse_format(output, allowed, &r.fmt))
 		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "unknown output format %s (use %s)", output,
 			      out_format_names(allowed));

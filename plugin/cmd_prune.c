@@ -241,8 +241,8 @@ static int run_prune(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc == OPTS_HELP ? EXIT_OK : rc;
 	if (nargs > 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "give at most one PVC", "too many arguments: %s", args[1]);
-	else if (nargs == 1 && !snap_valid_name(args[0]))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "invalid PVC name: %s", args[0]);
+	else if (nargs == 1 && cmd_check_name(ctx, "PVC name", args[0]))
+		rc = EXIT_USAGE;
 	else if (keep_last < 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "the newest ready snapshot of a PVC is always kept",
 			      "--keep-last N is required, with N at least 1");

@@ -39,15 +39,14 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 	if (nargs != 1)
 		return cmd_fail(ctx, EXIT_USAGE, usage, nargs ? "restore one snapshot at a time" : "which snapshot?");
 	r->snapshot = args[0];
-	if (!snap_valid_name(r->snapshot))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid snapshot name", r->snapshot);
+	if (cmd_check_name(ctx, "snapshot name", r->snapshot))
+		return EXIT_USAGE;
 	if (!r->to)
 		return cmd_fail(ctx, EXIT_USAGE, usage, "--to PVC is required: the name of the new PVC");
-	if (!snap_valid_name(r->to))
-		return cmd_fail(ctx, EXIT_USAGE, NULL,
-				"--to \"%s\" is not a valid PVC name: lowercase letters, digits, '-' and '.'", r->to);
-	if (r->storage_class && !snap_valid_name(r->storage_class))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "--storage-class \"%s\" is not a valid name", r->storage_class);
+	if (cmd_check_name(ctx, "--to PVC name", r->to))
+		return EXIT_USAGE;
+	if (r->storage_class && cmd_check_name(ctx, "--storage-class name", r->storage_class))
+		return EXIT_USAGE;
 	int64_t bytes = 0;
 	if (r->size && (!quantity_parse(r->size, &bytes) || bytes <= 0))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "--size \"%s\" is not a positive quantity (e.g. 10Gi)", r->size);

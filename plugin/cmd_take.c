@@ -66,16 +66,9 @@ static int validate(struct cmd_ctx *ctx, struct take *t, int nargs, char **args)
 		return cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap take PVC [flags]",
 				"take snapshots one PVC at a time; got %d arguments", nargs);
 	t->pvc = args[0];
-	if (!snap_valid_name(t->pvc))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid PVC name", t->pvc);
-	if (t->name && !snap_valid_name(t->name))
-		return cmd_fail(
-		    ctx, EXIT_USAGE, NULL,
-		    "--name \"%s\" is not a valid name: lowercase letters, digits, '-' and '.', starting and "
-		    "ending with a letter or digit, at most 253 characters",
-		    t->name);
-	if (t->klass && !snap_valid_name(t->klass))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "--class \"%s\" is not a valid class name", t->klass);
+	if (cmd_check_name(ctx, "PVC name", t->pvc) || (t->name && cmd_check_name(ctx, "--name", t->name)) ||
+	    (t->klass && cmd_check_name(ctx, "--class name", t->klass)))
+		return EXIT_USAGE;
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
 	if (!out_parse_format(t->output, allowed, &t->fmt))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", t->output,

@@ -47,7 +47,7 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 			if (fmt == OUT_TEXT)
 				printf("Client Version: %s\n", VOLSNAP_VERSION);
 			json_object_put(doc);
-			return cmd_fail_kube(ctx, &err, "reading the server's version");
+			return cmd_fail_kube(ctx, &err, NULL); /* the client says "reading the server version" */
 		}
 		json_object *server = json_object_new_object();
 		json_object_object_add(server, "gitVersion",

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "kube/kube.h"
+#include "util/strlist.h"
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -31,6 +32,10 @@ struct global_opts {
 	const char *server;
 	const char *token;
 	const char *certificate_authority;
+	const char *tls_server_name;
+	const char *client_certificate, *client_key;
+	const char *as;		  /* --as: impersonate this user */
+	struct strlist as_groups; /* --as-group, repeatable */
 	bool insecure_skip_tls_verify;
 	bool all_namespaces; /* -A; only commands with CMD_ALLOW_ALL_NAMESPACES accept it */
 	long request_timeout_ms;
@@ -83,6 +88,9 @@ int cmd_fail(struct cmd_ctx *ctx, int code, const char *hint, const char *fmt, .
  * and its hint; returns EXIT_FAILED. Clears err. */
 int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* EXIT_OK when name is a valid object name; else records "invalid WHAT: NAME
+ * (the rules, with the length limit)" and returns EXIT_USAGE. */
+int cmd_check_name(struct cmd_ctx *ctx, const char *what, const char *name);
 /* For a command that already recorded its error (e.g. after cmd_client). */
 int cmd_failed(struct cmd_ctx *ctx);
 

@@ -125,6 +125,7 @@ int main(int argc, char **argv)
 	kube_config_free(ctx.config);
 	free(ctx.error);
 	free(ctx.hint);
+	strlist_clear(&ctx.g.as_groups);
 	curl_global_cleanup();
 	return rc;
 }

@@ -96,6 +96,17 @@ bool snap_valid_name(const char *s)
 	return is_lower_alnum(prev);
 }
 
+bool snap_valid_namespace(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > LABEL_MAX || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
 /* "<pvc>-<stamp><suffix>", the PVC's name cut so the whole stays a valid name. */
 static char *stamped_name(const char *pvc, time_t now, const char *suffix)
 {

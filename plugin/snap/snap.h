@@ -41,6 +41,13 @@ char *snap_default_name(const char *pvc, time_t now);
 char *snap_unique_name(const char *pvc, time_t now, uint32_t rnd);
 /* true when s is a valid DNS-1123 subdomain (lowercase alnum, '-', '.'). */
 bool snap_valid_name(const char *s);
+/* true when s is a valid namespace: a DNS-1123 label (lowercase alnum and '-', at most 63). */
+bool snap_valid_namespace(const char *s);
+/* What the two accept, for error messages. */
+#define SNAP_NAME_RULES                                                                                                \
+	"lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters"
+#define SNAP_NAMESPACE_RULES                                                                                           \
+	"lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"
 
 /* Class resolution for a driver, over a list (json array) of VolumeSnapshotClass
  * objects. wanted NULL = the driver's single default. On failure returns NULL and
