@@ -52,6 +52,11 @@ int cmd_check_name(struct cmd_ctx *ctx, const char *what, const char *name)
 	return cmd_fail(ctx, EXIT_USAGE, NULL, "invalid %s: %s (" SNAP_NAME_RULES ")", what, name);
 }
 
+int cmd_fail_output(struct cmd_ctx *ctx, const char *value, const char *names)
+{
+	return cmd_fail(ctx, EXIT_USAGE, NULL, "unknown output format \"%s\": use one of %s", value, names);
+}
+
 int cmd_failed(struct cmd_ctx *ctx)
 {
 	if (!ctx->error)

@@ -91,6 +91,8 @@ int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, 
 /* EXIT_OK when name is a valid object name; else records "invalid WHAT: NAME
  * (the rules, with the length limit)" and returns EXIT_USAGE. */
 int cmd_check_name(struct cmd_ctx *ctx, const char *what, const char *name);
+/* The one wording of a bad -o: "unknown output format \"X\": use one of NAMES"; EXIT_USAGE. */
+int cmd_fail_output(struct cmd_ctx *ctx, const char *value, const char *names);
 /* For a command that already recorded its error (e.g. after cmd_client). */
 int cmd_failed(struct cmd_ctx *ctx);
 

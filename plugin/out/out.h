@@ -24,12 +24,32 @@ struct out_table;
 struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols);
 /* Adds a row of ncols strings (copied; NULL prints as "<none>"). */
 void out_table_row(struct out_table *t, const char *const *cells);
+/* The same with a sort key (copied, may be NULL) for out_table_sort. */
+void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key);
+/* Orders the held rows by key (out_key_cmp), keeping the order of equal keys. */
+void out_table_sort(struct out_table *t);
+/* --sort-by's order: quantities ("2Gi" > "512Mi") by value, else by text; NULL first. */
+int out_key_cmp(const char *a, const char *b);
 /* Prints held rows; the header is printed before the first row ever printed. */
 void out_table_flush(struct out_table *t);
 /* --no-headers: rows only. */
 void out_table_set_no_headers(struct out_table *t, bool no_headers);
 int out_table_rows_printed(const struct out_table *t);
 void out_table_free(struct out_table *t);
+
+/* -o custom-columns=HEADER:JSONPATH,... (kubectl's form; "{.a}" or ".a"). */
+struct out_columns {
+	int n;
+	char **headers, **exprs;
+};
+/* false with *why (caller frees) when spec is not HEADER:PATH[,...] with valid paths. */
+bool out_columns_parse(const char *spec, struct out_columns *cols, char **why);
+void out_columns_clear(struct out_columns *cols);
+/* What a JSONPath selects in obj as one cell ("a,b" for several), or NULL when
+ * nothing (caller frees). Also the key of --sort-by. */
+char *out_select_text(json_object *obj, const char *expr);
+/* --show-labels: "k=v,k2=v2" sorted by key, NULL when there are none (caller frees). */
+char *out_labels_text(json_object *labels);
 
 /* JSON as kubectl prints it (4-space indentation, trailing newline). */
 void out_json(FILE *f, json_object *obj);
