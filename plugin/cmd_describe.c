@@ -251,7 +251,7 @@ static int run_describe(struct cmd_ctx *ctx, int argc, char **argv)
 	else if (cmd_check_name(ctx, "snapshot name", args[0]))
 		rc = EXIT_USAGE;
 	else if (!out_parse_format(d.output, allowed, &d.fmt))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use json or yaml", d.output);
+		rc = cmd_fail_output(ctx, d.output, "json|yaml");
 	else {
 		d.name = args[0];
 		struct kube_client *c = cmd_client(ctx);

@@ -58,8 +58,7 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 					r->access_modes.items[i]);
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
 	if (!out_parse_format(r->output, allowed, &r->fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", r->output,
-				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+		return cmd_fail_output(ctx, r->output, out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
 	if (r->dry_run) {
 		r->dry_client = !strcmp(r->dry_run, "client");
 		r->dry_server = !strcmp(r->dry_run, "server");

@@ -71,8 +71,7 @@ static int validate(struct cmd_ctx *ctx, struct take *t, int nargs, char **args)
 		return EXIT_USAGE;
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
 	if (!out_parse_format(t->output, allowed, &t->fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", t->output,
-				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+		return cmd_fail_output(ctx, t->output, out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
 	if (t->dry_run) {
 		t->dry_client = !strcmp(t->dry_run, "client");
 		t->dry_server = !strcmp(t->dry_run, "server");

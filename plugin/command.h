@@ -109,5 +109,7 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt);
 
 extern const struct command *const commands[]; /* NULL-terminated, in main.c */
 const struct command *command_find(const char *name);
+/* The command a mistyped name most likely meant, or NULL. */
+const struct command *command_nearest(const char *name);
 
 #endif

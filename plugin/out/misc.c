@@ -1,6 +1,7 @@
 /* Ages and progress lines. */
 #include <stdarg.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "out/out.h"
@@ -48,7 +49,9 @@ struct out_progress *out_progress_start(FILE *f, bool is_tty, const char *what)
 {
 	struct out_progress *p = xcalloc(1, sizeof *p);
 	p->f = f;
-	p->tty = is_tty;
+	const char *term = getenv("TERM");
+	/* A dumb terminal gets the plain lines: it cannot erase one. */
+	p->tty = is_tty && !(term && !strcmp(term, "dumb"));
 	p->what = xstrdup(what);
 	p->interval_s = plain_interval_s();
 	p->start_s = p->last_plain_s = now_s();

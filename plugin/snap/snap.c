@@ -46,10 +46,11 @@ int snap_api_discover(struct kube_client *c, struct snap_api *api, struct kube_e
 								: NULL;
 	kube_strv_free(versions, n);
 	if (!use) {
-		kube_error_set(
-		    err, KUBE_ERR_NOT_INSTALLED, 0, NULL,
-		    "install the snapshot CRDs and controller; run kubectl volsnap doctor to see what is missing",
-		    "the snapshot CRDs (%s) are not installed in this cluster", SNAP_GROUP);
+		kube_error_set(err, KUBE_ERR_NOT_INSTALLED, 0, NULL,
+			       "kubectl volsnap setup gives the steps to add them and the controller; kubectl volsnap "
+			       "doctor shows "
+			       "what else is missing",
+			       "the snapshot CRDs (%s) are not installed in this cluster", SNAP_GROUP);
 		return -1;
 	}
 	snap_api_set(api, use);
