@@ -503,12 +503,34 @@ static const struct advice advices[] = {
     {NULL, NULL},
 };
 
+/* gRPC codes of the CSI driver's answer, and what they mean for the user. */
+static const struct advice csi_advices[] = {
+    {"ResourceExhausted", "a quota or limit at the storage provider is reached; free some (kubectl volsnap prune) "
+			  "or raise the quota, then delete this snapshot and take a new one"},
+    {"PermissionDenied", "the CSI driver's cloud credentials may not snapshot this volume; give its identity "
+			 "(IAM role, service account) the snapshot rights, then delete this snapshot and take a new "
+			 "one"},
+    {"Unauthenticated", "the CSI driver cannot log in to the storage provider; fix its credentials, then delete "
+			"this snapshot and take a new one"},
+    {"DeadlineExceeded", "the storage provider did not answer in time; if it keeps failing, delete this snapshot "
+			 "and take a new one later"},
+    {"NotFound", "the storage provider does not know the volume; check the PV's volumeHandle, then delete this "
+		 "snapshot"},
+    {NULL, NULL},
+};
+
 static char *explain(const char *msg)
 {
 	for (const struct advice *a = advices; a->needle; a++)
 		if (strstr(msg, a->needle))
 			return xasprintf("not ready: %s: %s", a->what_to_do, msg);
-	return xasprintf("not ready: %s", msg);
+	for (const struct advice *a = csi_advices; a->needle; a++)
+		if (strstr(msg, a->needle))
+			return xasprintf("not ready: %s: %s", a->what_to_do, msg);
+	/* Any other failure: say what to do, not only what went wrong. */
+	return xasprintf("not ready: %s; fix the cause (its events and the CSI driver's logs tell more), then "
+			 "delete this snapshot and take a new one",
+			 msg);
 }
 
 static char *verdict_pending(json_object *snapshot, json_object *content, int64_t now)
@@ -544,6 +566,22 @@ static char *verdict_unbound_pvc(json_object *pvc)
 			 jstr_or(pvc, "metadata.name", "?"), phase ? phase : "Pending");
 }
 
+const char *snap_restoring_pvc(json_object *pvcs, const char *snapshot)
+{
+	size_t n = json_object_is_type(pvcs, json_type_array) ? json_object_array_length(pvcs) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(pvcs, i);
+		json_object *src = jget(p, "spec.dataSourceRef");
+		if (!src)
+			src = jget(p, "spec.dataSource");
+		if (strcmp(jstr_or(src, "kind", ""), "VolumeSnapshot") || strcmp(jstr_or(src, "name", ""), snapshot))
+			continue;
+		if (strcmp(jstr_or(p, "status.phase", "Pending"), "Bound"))
+			return jstr(p, "metadata.name");
+	}
+	return NULL;
+}
+
 void snap_verdict(const struct snap_facts *f, struct snap_verdict *v)
 {
 	json_object *snapshot = f->snapshot;
@@ -554,7 +592,11 @@ void snap_verdict(const struct snap_facts *f, struct snap_verdict *v)
 		warn = snap_latest_warning(f->content_events);
 	const char *msg = jstr(snapshot, "status.error.message");
 
-	if (jstr(snapshot, "metadata.deletionTimestamp"))
+	if (jstr(snapshot, "metadata.deletionTimestamp") && f->restoring_pvc)
+		v->text = xasprintf("being deleted: waiting until PVC %s, which restores from it, is bound (kubectl "
+				    "describe pvc %s shows why it is not; delete that PVC to let the deletion finish)",
+				    f->restoring_pvc, f->restoring_pvc);
+	else if (jstr(snapshot, "metadata.deletionTimestamp"))
 		v->text = xasprintf("being deleted%s", warn && strstr(jstr_or(warn, "message", ""), "restore")
 							   ? ": waiting until the PVC restoring from it is bound"
 							   : "");

@@ -104,9 +104,14 @@ struct snap_facts {
 	json_object *content;	  /* its VolumeSnapshotContent */
 	json_object *snap_events; /* json arrays of core/v1 Events */
 	json_object *content_events;
-	json_object *pvc; /* its source PVC */
-	int64_t now;	  /* unix seconds, for "no status after a while" */
+	json_object *pvc;	   /* its source PVC */
+	const char *restoring_pvc; /* a PVC restoring from it, not Bound yet (snap_restoring_pvc) */
+	int64_t now;		   /* unix seconds, for "no status after a while" */
 };
+/* The name of the first PVC in pvcs (json array) whose dataSource (or
+ * dataSourceRef) is the VolumeSnapshot snapshot and that is not Bound yet: the
+ * one a deleting snapshot waits for. NULL when none (borrowed). */
+const char *snap_restoring_pvc(json_object *pvcs, const char *snapshot);
 /* Decides why a snapshot is or is not ready, and what to do about it. */
 void snap_verdict(const struct snap_facts *f, struct snap_verdict *v);
 void snap_verdict_clear(struct snap_verdict *v);

@@ -422,7 +422,18 @@ static void test_verdict_driver_error(void **state)
 	char *t =
 	    verdict_of("{\"status\":{\"readyToUse\":false,\"error\":{\"message\":\"rpc error: quota exceeded\"}}}",
 		       NULL, NULL, NULL);
-	assert_string_equal(t, "not ready: rpc error: quota exceeded");
+	/* Not only the error: what to do about it. */
+	assert_contains(t, "not ready: rpc error: quota exceeded; fix the cause");
+	assert_contains(t, "delete this snapshot and take a new one");
+	free(t);
+	t = verdict_of("{\"status\":{\"error\":{\"message\":\"rpc error: code = ResourceExhausted desc = quota\"}}}",
+		       NULL, NULL, NULL);
+	assert_contains(t, "not ready: a quota or limit at the storage provider is reached");
+	assert_contains(t, "kubectl volsnap prune");
+	free(t);
+	t = verdict_of("{\"status\":{\"error\":{\"message\":\"rpc error: code = PermissionDenied desc = no\"}}}", NULL,
+		       NULL, NULL);
+	assert_contains(t, "snapshot rights");
 	free(t);
 }
 
@@ -487,7 +498,7 @@ static void test_verdict_in_progress_and_content_error(void **state)
 	free(t);
 	t = verdict_of(snap, "{\"spec\":{\"driver\":\"d.csi\"},\"status\":{\"error\":{\"message\":\"disk busy\"}}}",
 		       NULL, NULL);
-	assert_string_equal(t, "not ready: disk busy");
+	assert_contains(t, "not ready: disk busy; fix the cause");
 	free(t);
 }
 
@@ -503,6 +514,24 @@ static void test_verdict_deleting(void **state)
 		       NULL);
 	assert_contains(t, "being deleted: waiting until the PVC restoring from it is bound");
 	free(t);
+	/* Known, the PVC is named. */
+	json_object *pvcs = J("[{\"metadata\":{\"name\":\"other\"},\"spec\":{\"dataSource\":{\"kind\":"
+			      "\"VolumeSnapshot\",\"name\":\"x\"}}},"
+			      "{\"metadata\":{\"name\":\"done\"},\"spec\":{\"dataSource\":{\"kind\":"
+			      "\"VolumeSnapshot\",\"name\":\"s\"}},\"status\":{\"phase\":\"Bound\"}},"
+			      "{\"metadata\":{\"name\":\"copy\"},\"spec\":{\"dataSourceRef\":{\"kind\":"
+			      "\"VolumeSnapshot\",\"name\":\"s\"}},\"status\":{\"phase\":\"Pending\"}}]");
+	assert_string_equal(snap_restoring_pvc(pvcs, "s"), "copy");
+	assert_null(snap_restoring_pvc(pvcs, "nope"));
+	struct snap_facts f = {.snapshot = J("{\"metadata\":{\"deletionTimestamp\":\"2024-05-10T11:00:00Z\"}}"),
+			       .restoring_pvc = snap_restoring_pvc(pvcs, "s"),
+			       .now = NOW};
+	struct snap_verdict v = {0};
+	snap_verdict(&f, &v);
+	assert_contains(v.text, "being deleted: waiting until PVC copy, which restores from it, is bound");
+	snap_verdict_clear(&v);
+	json_object_put(f.snapshot);
+	json_object_put(pvcs);
 }
 
 /* ---- wait checks ------------------------------------------------------- */
