@@ -273,7 +273,7 @@ const struct command cmd_prune = {
     .name = "prune",
     .summary = "Delete old snapshots safely, keeping the newest of each PVC",
     .usage = "prune [PVC] [-n NS | -A] --keep-last N [--keep-within DURATION] [--dry-run] [--yes] "
-	     "[--include-unmanaged]",
+	     "[--include-unmanaged] [--chunk-size N]",
     .help = "Groups snapshots by namespace and source PVC and keeps the --keep-last newest ready ones\n"
 	    "of each (and, with --keep-within, every ready one newer than that). Never deletes: the\n"
 	    "newest ready snapshot of a PVC, a snapshot not ready yet (in progress or failed), a\n"
