@@ -165,6 +165,23 @@ YAML
 	[[ "$stderr" == *"PVC $NS/copy is not Bound yet: ProvisioningFailed"*"out of disks"* ]]
 }
 
+@test "restore interrupted (SIGTERM) while waiting: exit 130, the PVC goes on, describe and delete named" {
+	on_real || skip "the provision-error knob is the real bed's"
+	ready_snapshot
+	storage_class "broken-$NS" hostpath.csi.k8s.io Immediate '"volsnap.test/provision-error": "out of disks"'
+	kubectl volsnap restore s1 -n "$NS" --to copy --storage-class "broken-$NS" --timeout 60s \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! rc=0
+	wait_for 30 eval 'kc get pvc copy -n "$NS" >/dev/null 2>&1'
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 130 ] || { cat "$BATS_TEST_TMPDIR/err" >&2; return 1; }
+	grep -q "interrupted: PVC $NS/copy still exists and the restore goes on without this command" "$BATS_TEST_TMPDIR/err"
+	grep -q "kubectl describe pvc copy -n $NS.*kubectl delete pvc copy -n $NS" "$BATS_TEST_TMPDIR/err"
+	kc get pvc copy -n "$NS" >/dev/null
+}
+
 @test "restore as a user RBAC denies: a clear error, exit 1, nothing created" {
 	ready_snapshot
 	run --separate-stderr env KUBECONFIG="$VOLSNAP_STATE/denied.kubeconfig" kubectl volsnap restore s1 -n "$NS" --to copy
