@@ -180,8 +180,7 @@ static int run_delete(struct cmd_ctx *ctx, int argc, char **argv)
 	if (nargs < 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "kubectl volsnap list shows them", "name the snapshots to delete");
 	for (int i = 0; rc == EXIT_OK && i < nargs; i++)
-		if (!snap_valid_name(args[i]))
-			rc = cmd_fail(ctx, EXIT_USAGE, NULL, "invalid snapshot name: %s", args[i]);
+		rc = cmd_check_name(ctx, "snapshot name", args[i]);
 	if (rc == EXIT_OK && !yes && !ctx->stdin_tty)
 		rc = cmd_fail(ctx, EXIT_USAGE, "add --yes to delete without a prompt",
 			      "not deleting without confirmation: stdin is not a terminal");

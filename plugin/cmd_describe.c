@@ -143,6 +143,37 @@ static void print_events(const char *title, json_object *events)
 	out_table_free(t);
 }
 
+static int key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* kubectl describe's map lines: "Labels:            k=v", the rest aligned
+ * below, sorted by key. */
+static void print_map(const char *title, json_object *map)
+{
+	size_t n = json_object_is_type(map, json_type_object) ? (size_t)json_object_object_length(map) : 0, i = 0;
+	printf("%-19s", title);
+	if (!n) {
+		printf("<none>\n");
+		return;
+	}
+	const char **keys = xcalloc(n, sizeof *keys);
+	json_object_object_foreach(map, k, v)
+	{
+		(void)v;
+		keys[i++] = k;
+	}
+	qsort(keys, n, sizeof *keys, key_cmp);
+	for (i = 0; i < n; i++) {
+		/* Keys hold dots, so not jstr's dotted paths. */
+		json_object *v = json_object_object_get(map, keys[i]);
+		printf("%*s%s=%s\n", i ? 19 : 0, "", keys[i],
+		       json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "");
+	}
+	free(keys);
+}
+
 static char *restore_size_text(json_object *snap)
 {
 	json_object *v = jget(snap, "status.restoreSize");
@@ -157,6 +188,8 @@ static void print_text(struct describe *d, const struct snap_verdict *v)
 	bool ready = false;
 	printf("Name:              %s\n", d->name);
 	printf("Namespace:         %s\n", d->ns);
+	print_map("Labels:", jget(s, "metadata.labels"));
+	print_map("Annotations:", jget(s, "metadata.annotations"));
 	if (pvc)
 		printf("Source PVC:        %s (%s)\n", pvc,
 		       d->pvc ? jstr_or(d->pvc, "status.phase", "Pending") : "not found");
@@ -214,7 +247,16 @@ static int describe(struct cmd_ctx *ctx, struct kube_client *c, struct describe 
 	if (rc)
 		return rc;
 	read_related(c, d);
+	json_object *pvcs = NULL;
+	if (jstr(d->snap, "metadata.deletionTimestamp")) {
+		/* Best effort: the PVC a deletion waits for, to name it. */
+		char *path = kube_path(&KUBE_PVCS, d->ns, NULL, NULL);
+		if (kube_list_all(c, path, NULL, &pvcs, &err) < 0)
+			kube_error_clear(&err);
+		free(path);
+	}
 	struct snap_facts f = {.snapshot = d->snap,
+			       .restoring_pvc = snap_restoring_pvc(pvcs, d->name),
 			       .content = d->content,
 			       .snap_events = d->snap_events,
 			       .content_events = d->content_events,
@@ -227,6 +269,7 @@ static int describe(struct cmd_ctx *ctx, struct kube_client *c, struct describe 
 	else
 		print_object(d, &v);
 	snap_verdict_clear(&v);
+	json_object_put(pvcs);
 	return EXIT_OK;
 }
 
@@ -248,10 +291,10 @@ static int run_describe(struct cmd_ctx *ctx, int argc, char **argv)
 	else if (nargs != 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap describe SNAPSHOT",
 			      nargs ? "describe one snapshot at a time" : "which snapshot?");
-	else if (!snap_valid_name(args[0]))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid snapshot name", args[0]);
+	else if (cmd_check_name(ctx, "snapshot name", args[0]))
+		rc = EXIT_USAGE;
 	else if (!out_parse_format(d.output, allowed, &d.fmt))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use json or yaml", d.output);
+		rc = cmd_fail_output(ctx, d.output, "json|yaml");
 	else {
 		d.name = args[0];
 		struct kube_client *c = cmd_client(ctx);

@@ -189,7 +189,7 @@ static int prune(struct prune_run *r, const struct prune_policy *policy, bool dr
 
 static int run_prune(struct cmd_ctx *ctx, int argc, char **argv)
 {
-	long keep_last = 0;
+	long keep_last = -1; /* not given */
 	int64_t keep_within = 0;
 	int dry_run = 0, yes = 0, unmanaged = 0;
 	struct prune_run r = {.ctx = ctx, .chunk = PRUNE_DEFAULT_CHUNK};
@@ -209,11 +209,16 @@ static int run_prune(struct cmd_ctx *ctx, int argc, char **argv)
 		return rc == OPTS_HELP ? EXIT_OK : rc;
 	if (nargs > 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "give at most one PVC", "too many arguments: %s", args[1]);
-	else if (nargs == 1 && !snap_valid_name(args[0]))
-		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "invalid PVC name: %s", args[0]);
-	else if (keep_last < 1)
+	else if (nargs == 1 && cmd_check_name(ctx, "PVC name", args[0]))
+		rc = EXIT_USAGE;
+	else if (keep_last == -1)
 		rc = cmd_fail(ctx, EXIT_USAGE, "the newest ready snapshot of a PVC is always kept",
 			      "--keep-last N is required, with N at least 1");
+	else if (keep_last < 1)
+		rc = cmd_fail(ctx, EXIT_USAGE, "use --keep-last 1 or more",
+			      "--keep-last %ld would keep nothing, but the newest ready snapshot of a PVC is always "
+			      "kept",
+			      keep_last);
 	else if (r.chunk < 1)
 		rc = cmd_fail(ctx, EXIT_USAGE, NULL, "--chunk-size must be at least 1");
 	else if (!dry_run && !yes && !ctx->stdin_tty)
@@ -235,7 +240,7 @@ const struct command cmd_prune = {
     .name = "prune",
     .summary = "Delete old snapshots safely, keeping the newest of each PVC",
     .usage = "prune [PVC] [-n NS | -A] --keep-last N [--keep-within DURATION] [--dry-run] [--yes] "
-	     "[--include-unmanaged]",
+	     "[--include-unmanaged] [--chunk-size N]",
     .help = "Groups snapshots by namespace and source PVC and keeps the --keep-last newest ready ones\n"
 	    "of each (and, with --keep-within, every ready one newer than that). Never deletes: the\n"
 	    "newest ready snapshot of a PVC, a snapshot not ready yet (in progress or failed), a\n"

@@ -80,15 +80,14 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 	if (nargs != 1)
 		return cmd_fail(ctx, EXIT_USAGE, usage, nargs ? "restore one snapshot at a time" : "which snapshot?");
 	r->snapshot = args[0];
-	if (!snap_valid_name(r->snapshot))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid snapshot name", r->snapshot);
+	if (cmd_check_name(ctx, "snapshot name", r->snapshot))
+		return EXIT_USAGE;
 	if (!r->to)
 		return cmd_fail(ctx, EXIT_USAGE, usage, "--to PVC is required: the name of the new PVC");
-	if (!snap_valid_name(r->to))
-		return cmd_fail(ctx, EXIT_USAGE, NULL,
-				"--to \"%s\" is not a valid PVC name: lowercase letters, digits, '-' and '.'", r->to);
-	if (r->storage_class && !snap_valid_name(r->storage_class))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "--storage-class \"%s\" is not a valid name", r->storage_class);
+	if (cmd_check_name(ctx, "--to PVC name", r->to))
+		return EXIT_USAGE;
+	if (r->storage_class && cmd_check_name(ctx, "--storage-class name", r->storage_class))
+		return EXIT_USAGE;
 	int64_t bytes = 0;
 	if (r->size && (!quantity_parse(r->size, &bytes) || bytes <= 0))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "--size \"%s\" is not a positive quantity (e.g. 10Gi)", r->size);
@@ -100,8 +99,7 @@ static int validate(struct cmd_ctx *ctx, struct restore *r, int nargs, char **ar
 					r->access_modes.items[i]);
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
 	if (!out_parse_format(r->output, allowed, &r->fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", r->output,
-				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+		return cmd_fail_output(ctx, r->output, out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
 	if (r->dry_run) {
 		r->dry_client = !strcmp(r->dry_run, "client");
 		r->dry_server = !strcmp(r->dry_run, "server");
@@ -258,6 +256,13 @@ static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct restore
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s was deleted while waiting for it to be bound", what);
 	} else if (out == WAIT_FAILED) {
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", why);
+	} else if (out == WAIT_INTERRUPTED) {
+		char *hint = xasprintf("kubectl describe pvc %s -n %s shows how it goes; kubectl delete pvc %s -n %s "
+				       "removes it",
+				       r->to, r->ns, r->to, r->ns);
+		rc = cmd_fail(ctx, EXIT_INTERRUPTED, hint,
+			      "interrupted: %s still exists and the restore goes on without this command", what);
+		free(hint);
 	} else {
 		char *cause = pending_cause(c, r);
 		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl describe pvc shows more; --timeout sets how long to wait",
@@ -367,7 +372,7 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 	    OPT_STRING(0, "size", &r.size, "QUANTITY",
 		       "requested size (default: the source PVC's, at least restoreSize)"),
 	    OPT_LIST(0, "access-mode", &r.access_modes, "MODE", "access mode (repeatable; default: the source PVC's)"),
-	    OPT_BOOL(0, "wait", &r.wait, "wait until the PVC is bound (default on a terminal)"),
+	    OPT_BOOL(0, "wait", &r.wait, "wait until the PVC is bound (default; --no-wait returns once created)"),
 	    OPT_DURATION(0, "timeout", &r.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
 	    OPT_STRING('o', "output", &r.output, "FORMAT", "name, json or yaml"),
 	    OPT_OPTARG(0, "dry-run", &r.dry_run, "MODE", "client",
@@ -395,7 +400,7 @@ static int run_restore(struct cmd_ctx *ctx, int argc, char **argv)
 			      "--scale-down, --no-safety-snapshot, --force, --yes and --resume go with --replace PVC");
 	else if (rc == OPTS_OK && !(rc = validate(ctx, &r, nargs, args))) {
 		if (r.wait < 0)
-			r.wait = ctx->stderr_tty;
+			r.wait = 1; /* in scripts too: the next step needs the PVC Bound */
 		struct kube_client *c = cmd_client(ctx);
 		if (c) {
 			r.ns = cmd_namespace(ctx);
@@ -413,7 +418,7 @@ const struct command cmd_restore = {
     .name = "restore",
     .summary = "Create a new PVC from a snapshot, or bring a PVC back to one in place",
     .usage = "restore SNAPSHOT --to PVC [--storage-class CLASS] [--size QUANTITY] [--access-mode MODE]... "
-	     "[--wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]\n"
+	     "[--wait|--no-wait] [--timeout 5m] [-o name|json|yaml] [--dry-run=client|server]\n"
 	     "       restore SNAPSHOT --replace PVC [--scale-down] [--no-safety-snapshot] [--force] [--timeout 5m] "
 	     "[--dry-run] [--yes] [--resume]",
     .help = "Creates PVC with the snapshot as its dataSource, in the snapshot's namespace.\n"
@@ -421,8 +426,10 @@ const struct command cmd_restore = {
 	    "Class, access modes, volume mode and size default to the source PVC's when it still\n"
 	    "exists; the size is never below the snapshot's restoreSize. It refuses, creating\n"
 	    "nothing, when the snapshot is not ready, the PVC exists, the class belongs to another\n"
-	    "CSI driver than the snapshot, or --size is below restoreSize. --wait follows the PVC\n"
-	    "until it is Bound; a class that binds on first consumer is reported, not waited for.\n"
+	    "CSI driver than the snapshot, or --size is below restoreSize. Then it follows the PVC\n"
+	    "until it is Bound and ends with \"PVC NS/NAME is Bound\" (in scripts too; --no-wait\n"
+	    "returns once it is created); a class that binds on first consumer is reported, not\n"
+	    "waited for. Interrupted (^C) while waiting, it exits 130 and the restore goes on.\n"
 	    "\n"
 	    "--replace PVC restores in place (CSI has no revert, so the PVC is replaced), printing the\n"
 	    "plan first: a safety snapshot of the PVC, waited on until ready and pinned\n"
@@ -439,7 +446,7 @@ const struct command cmd_restore = {
 	    "\n"
 	    "Examples:\n"
 	    "  # Restore into a new PVC and wait until it is bound\n"
-	    "  kubectl volsnap restore data-db-0-20250601100000 --to data-db-0-restored --wait\n"
+	    "  kubectl volsnap restore data-db-0-20250601100000 --to data-db-0-restored\n"
 	    "\n"
 	    "  # A bigger volume, in another class of the same driver\n"
 	    "  kubectl volsnap restore snap1 --to big --size 20Gi --storage-class fast-csi\n"

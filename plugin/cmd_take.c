@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "command.h"
 #include "opts.h"
@@ -65,20 +66,12 @@ static int validate(struct cmd_ctx *ctx, struct take *t, int nargs, char **args)
 		return cmd_fail(ctx, EXIT_USAGE, "usage: kubectl volsnap take PVC [flags]",
 				"take snapshots one PVC at a time; got %d arguments", nargs);
 	t->pvc = args[0];
-	if (!snap_valid_name(t->pvc))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "\"%s\" is not a valid PVC name", t->pvc);
-	if (t->name && !snap_valid_name(t->name))
-		return cmd_fail(
-		    ctx, EXIT_USAGE, NULL,
-		    "--name \"%s\" is not a valid name: lowercase letters, digits, '-' and '.', starting and "
-		    "ending with a letter or digit, at most 253 characters",
-		    t->name);
-	if (t->klass && !snap_valid_name(t->klass))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "--class \"%s\" is not a valid class name", t->klass);
+	if (cmd_check_name(ctx, "PVC name", t->pvc) || (t->name && cmd_check_name(ctx, "--name", t->name)) ||
+	    (t->klass && cmd_check_name(ctx, "--class name", t->klass)))
+		return EXIT_USAGE;
 	unsigned allowed = OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_NAME) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML);
 	if (!out_parse_format(t->output, allowed, &t->fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "-o %s is not supported here; use one of %s", t->output,
-				out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
+		return cmd_fail_output(ctx, t->output, out_format_names(allowed & ~OUT_ALLOW(OUT_TEXT)));
 	if (t->dry_run) {
 		t->dry_client = !strcmp(t->dry_run, "client");
 		t->dry_server = !strcmp(t->dry_run, "server");
@@ -132,6 +125,10 @@ static int wait_bound(struct cmd_ctx *ctx, struct kube_client *c, struct take *t
 	else if (out == WAIT_DELETED)
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "PVC %s/%s was deleted while waiting for it to be bound", t->ns,
 			      t->pvc);
+	else if (out == WAIT_INTERRUPTED)
+		rc =
+		    cmd_fail(ctx, EXIT_INTERRUPTED, NULL,
+			     "interrupted while waiting for PVC %s/%s to be bound; nothing was created", t->ns, t->pvc);
 	else
 		rc = cmd_fail(ctx, EXIT_FAILED, "kubectl describe pvc shows why it does not bind",
 			      "PVC %s/%s is still not Bound; nothing was created", t->ns, t->pvc);
@@ -262,9 +259,27 @@ static int fail_not_ready(struct cmd_ctx *ctx, struct kube_client *c, struct tak
 			      after, text);
 		free(after);
 	} else {
-		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s failed: %s", what, text);
+		/* The controller does not retry: the object stays, failed, until deleted. */
+		char *hint = xasprintf("the failed VolumeSnapshot is still there: kubectl volsnap delete %s -n %s "
+				       "removes it",
+				       t->snap_name, t->ns);
+		rc = cmd_fail(ctx, EXIT_FAILED, hint, "%s failed: %s", what, text);
+		free(hint);
 	}
 	free(cause);
+	return rc;
+}
+
+/* ^C while waiting: the snapshot is the controller's to finish; say how to
+ * look at it or get rid of it. */
+static int interrupted(struct cmd_ctx *ctx, const struct take *t, const char *what)
+{
+	char *hint = xasprintf("kubectl volsnap describe %s -n %s shows how it goes; kubectl volsnap delete %s -n %s "
+			       "removes it",
+			       t->snap_name, t->ns, t->snap_name, t->ns);
+	int rc = cmd_fail(ctx, EXIT_INTERRUPTED, hint,
+			  "interrupted: %s still exists and the snapshot goes on without this command", what);
+	free(hint);
 	return rc;
 }
 
@@ -284,6 +299,8 @@ static int wait_ready(struct cmd_ctx *ctx, struct kube_client *c, struct take *t
 		rc = cmd_fail_kube(ctx, &err, "waiting for %s", what);
 	} else if (out == WAIT_DELETED) {
 		rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s was deleted while waiting for it to be ready", what);
+	} else if (out == WAIT_INTERRUPTED) {
+		rc = interrupted(ctx, t, what);
 	} else {
 		rc = fail_not_ready(ctx, c, t, what, last ? last : *snap, out == WAIT_TIMEOUT);
 	}
@@ -314,12 +331,38 @@ static int check_and_build(struct cmd_ctx *ctx, struct kube_client *c, struct ta
 	return rc;
 }
 
+/* Random bits for a name suffix: /dev/urandom, else the clock and pid. */
+static uint32_t random_u32(void)
+{
+	uint32_t r = 0;
+	FILE *f = fopen("/dev/urandom", "rb");
+	if (!f || fread(&r, sizeof r, 1, f) != 1)
+		r = (uint32_t)time(NULL) ^ ((uint32_t)getpid() << 16) ^ (uint32_t)clock();
+	if (f)
+		fclose(f);
+	return r;
+}
+
+#define NAME_ATTEMPTS 5
+
 static int create(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, json_object *manifest,
 		  json_object **created)
 {
 	struct kube_error err = {0};
 	char *path = kube_path(&t->api.snapshots, t->ns, NULL, NULL);
-	int rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+	int rc = -1;
+	/* The default name is the PVC and the second: a second take of the same
+	 * PVC in that second gets a short suffix instead of failing. */
+	for (int attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
+		rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+		if (rc == 0 || t->name || !kube_error_is_conflict(&err))
+			break;
+		kube_error_clear(&err);
+		free(t->snap_name);
+		t->snap_name = snap_unique_name(t->pvc, time(NULL), random_u32());
+		json_object_object_add(json_object_object_get(manifest, "metadata"), "name",
+				       json_object_new_string(t->snap_name));
+	}
 	free(path);
 	if (rc == 0)
 		return EXIT_OK;
@@ -368,10 +411,11 @@ static int run_take(struct cmd_ctx *ctx, int argc, char **argv)
 {
 	struct take t = {.wait = -1, .wait_bound = -1, .timeout_ms = DEFAULT_TIMEOUT_MS};
 	struct option options[] = {
-	    OPT_STRING(0, "name", &t.name, "NAME", "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC)"),
+	    OPT_STRING(0, "name", &t.name, "NAME",
+		       "name of the snapshot (default: PVC-yyyymmddhhmmss, UTC; a short suffix if taken)"),
 	    OPT_STRING(0, "class", &t.klass, "CLASS", "VolumeSnapshotClass (default: the driver's default class)"),
 	    OPT_LIST('l', "label", &t.labels, "KEY=VALUE", "add a label (repeatable)"),
-	    OPT_BOOL(0, "wait", &t.wait, "wait until the snapshot is ready (default on a terminal)"),
+	    OPT_BOOL(0, "wait", &t.wait, "wait until the snapshot is ready (default; --no-wait returns once created)"),
 	    OPT_BOOL(0, "wait-bound", &t.wait_bound, "wait for an unbound PVC to be bound before taking it"),
 	    OPT_DURATION(0, "timeout", &t.timeout_ms, "DURATION", "how long to wait (default 5m; 0 = no limit)"),
 	    OPT_STRING('o', "output", &t.output, "FORMAT", "name, json or yaml"),
@@ -391,7 +435,7 @@ static int run_take(struct cmd_ctx *ctx, int argc, char **argv)
 	if (rc)
 		goto out;
 	if (t.wait < 0)
-		t.wait = ctx->stderr_tty;
+		t.wait = 1; /* in scripts too: `take x && restore x` needs x ready */
 	t.snap_name = t.name ? xstrdup(t.name) : snap_default_name(t.pvc, time(NULL));
 	struct kube_client *c = cmd_client(ctx);
 	if (!c) {
@@ -419,12 +463,18 @@ const struct command cmd_take = {
 	    "Before creating anything it checks what the snapshot controller would otherwise fail on,\n"
 	    "often without retrying: the PVC is Bound, its volume is a CSI volume, and a\n"
 	    "VolumeSnapshotClass for that driver resolves (--class, or the driver's single default).\n"
-	    "It waits until the snapshot is ready to use (by default on a terminal), following it\n"
-	    "with a watch, and on failure says why in one line.\n"
+	    "Then it waits until the snapshot is ready to use, following it with a watch, and ends\n"
+	    "with \"snapshot NS/NAME is ready to use\"; on failure it says why in one line and exits 1.\n"
+	    "It waits in scripts and CI too (a plain progress line every 15 s when stderr is not a\n"
+	    "terminal); --no-wait returns once the snapshot is created. Interrupted (^C) while\n"
+	    "waiting, it exits 130 and the snapshot goes on.\n"
 	    "\n"
 	    "Examples:\n"
 	    "  # Snapshot a PVC and wait until it is ready\n"
-	    "  kubectl volsnap take data-db-0 -n shop --wait\n"
+	    "  kubectl volsnap take data-db-0 -n shop\n"
+	    "\n"
+	    "  # Create the snapshot and return at once\n"
+	    "  kubectl volsnap take data-db-0 -n shop --no-wait\n"
 	    "\n"
 	    "  # A PVC that was just created: wait for it to be bound first\n"
 	    "  kubectl volsnap take data-db-0 --wait-bound --timeout 10m\n"

@@ -6,6 +6,7 @@
 #include "command.h"
 #include "opts.h"
 #include "out/out.h"
+#include "util/xalloc.h"
 
 static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 {
@@ -26,8 +27,7 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 		return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap version --help'", "version takes no arguments");
 	enum out_format fmt;
 	if (!out_parse_format(output, OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML), &fmt))
-		return cmd_fail(ctx, EXIT_USAGE, NULL, "unknown output format \"%s\": use one of %s", output,
-				out_format_names(OUT_ALLOW(OUT_TEXT) | OUT_ALLOW(OUT_JSON) | OUT_ALLOW(OUT_YAML)));
+		return cmd_fail_output(ctx, output, "json|yaml");
 
 	json_object *doc = json_object_new_object();
 	json_object *client = json_object_new_object();
@@ -47,13 +47,17 @@ static int run_version(struct cmd_ctx *ctx, int argc, char **argv)
 			if (fmt == OUT_TEXT)
 				printf("Client Version: %s\n", VOLSNAP_VERSION);
 			json_object_put(doc);
-			return cmd_fail_kube(ctx, &err, "reading the server's version");
+			return cmd_fail_kube(ctx, &err, NULL); /* the client says "reading the server version" */
 		}
 		json_object *server = json_object_new_object();
 		json_object_object_add(server, "gitVersion",
 				       json_object_new_string(sv.git_version ? sv.git_version : ""));
-		json_object_object_add(server, "major", json_object_new_int(sv.major));
-		json_object_object_add(server, "minor", json_object_new_int(sv.minor));
+		/* Strings, as the server and kubectl give them. */
+		char *major = xasprintf("%d", sv.major), *minor = xasprintf("%d", sv.minor);
+		json_object_object_add(server, "major", json_object_new_string(major));
+		json_object_object_add(server, "minor", json_object_new_string(minor));
+		free(major);
+		free(minor);
 		if (sv.platform)
 			json_object_object_add(server, "platform", json_object_new_string(sv.platform));
 		json_object_object_add(doc, "serverVersion", server);

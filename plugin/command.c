@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "snap/snap.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -44,6 +45,18 @@ int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, 
 	return EXIT_FAILED;
 }
 
+int cmd_check_name(struct cmd_ctx *ctx, const char *what, const char *name)
+{
+	if (snap_valid_name(name))
+		return EXIT_OK;
+	return cmd_fail(ctx, EXIT_USAGE, NULL, "invalid %s: %s (" SNAP_NAME_RULES ")", what, name);
+}
+
+int cmd_fail_output(struct cmd_ctx *ctx, const char *value, const char *names)
+{
+	return cmd_fail(ctx, EXIT_USAGE, NULL, "unknown output format \"%s\": use one of %s", value, names);
+}
+
 int cmd_failed(struct cmd_ctx *ctx)
 {
 	if (!ctx->error)
@@ -68,6 +81,12 @@ struct kube_client *cmd_client(struct cmd_ctx *ctx)
 	    .token = ctx->g.token,
 	    .certificate_authority = ctx->g.certificate_authority,
 	    .insecure_skip_tls_verify = ctx->g.insecure_skip_tls_verify,
+	    .tls_server_name = ctx->g.tls_server_name,
+	    .client_certificate = ctx->g.client_certificate,
+	    .client_key = ctx->g.client_key,
+	    .impersonate_user = ctx->g.as,
+	    .impersonate_groups = ctx->g.as_groups.items,
+	    .n_impersonate_groups = ctx->g.as_groups.n,
 	};
 	if (kube_config_load(&ov, &ctx->config, &err)) {
 		cmd_fail_kube(ctx, &err, NULL);

@@ -12,6 +12,7 @@
 
 #include "kube/kube.h"
 #include "out/out.h"
+#include "util/strlist.h"
 
 enum exit_code {
 	EXIT_OK = 0,
@@ -19,6 +20,7 @@ enum exit_code {
 	EXIT_USAGE = 2,		/* bad flags or arguments */
 	EXIT_CHECKS_FAILED = 3, /* doctor: a check failed */
 	EXIT_CHECKS_WARNED = 4, /* doctor: only warnings */
+	EXIT_INTERRUPTED = 130, /* SIGINT/SIGTERM while waiting, as a shell reports ^C */
 };
 
 /* Flags kubectl users expect on every command; parsed by main wherever they stand. */
@@ -31,6 +33,10 @@ struct global_opts {
 	const char *server;
 	const char *token;
 	const char *certificate_authority;
+	const char *tls_server_name;
+	const char *client_certificate, *client_key;
+	const char *as;		  /* --as: impersonate this user */
+	struct strlist as_groups; /* --as-group, repeatable */
 	bool insecure_skip_tls_verify;
 	bool all_namespaces; /* -A; only commands with CMD_ALLOW_ALL_NAMESPACES accept it */
 	long request_timeout_ms;
@@ -91,6 +97,11 @@ int cmd_fail(struct cmd_ctx *ctx, int code, const char *hint, const char *fmt, .
  * and its hint; returns EXIT_FAILED. Clears err. */
 int cmd_fail_kube(struct cmd_ctx *ctx, struct kube_error *err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* EXIT_OK when name is a valid object name; else records "invalid WHAT: NAME
+ * (the rules, with the length limit)" and returns EXIT_USAGE. */
+int cmd_check_name(struct cmd_ctx *ctx, const char *what, const char *name);
+/* The one wording of a bad -o: "unknown output format \"X\": use one of NAMES"; EXIT_USAGE. */
+int cmd_fail_output(struct cmd_ctx *ctx, const char *value, const char *names);
 /* For a command that already recorded its error (e.g. after cmd_client). */
 int cmd_failed(struct cmd_ctx *ctx);
 
@@ -113,5 +124,7 @@ bool cmd_confirm(struct cmd_ctx *ctx, const char *prompt);
 
 extern const struct command *const commands[]; /* NULL-terminated, in main.c */
 const struct command *command_find(const char *name);
+/* The command a mistyped name most likely meant, or NULL. */
+const struct command *command_nearest(const char *name);
 
 #endif

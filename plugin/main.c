@@ -48,6 +48,50 @@ const struct command *command_find(const char *name)
 	return NULL;
 }
 
+/* Edit distance (insert, delete, substitute, swap of neighbours), for "did you mean". */
+static size_t distance(const char *a, const char *b)
+{
+	size_t n = strlen(a), m = strlen(b);
+	if (n > 32 || m > 32)
+		return 99;
+	size_t d[33][33];
+	for (size_t i = 0; i <= n; i++)
+		d[i][0] = i;
+	for (size_t j = 0; j <= m; j++)
+		d[0][j] = j;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = 1; j <= m; j++) {
+			size_t best = d[i - 1][j - 1] + (a[i - 1] != b[j - 1]);
+			if (d[i - 1][j] + 1 < best)
+				best = d[i - 1][j] + 1;
+			if (d[i][j - 1] + 1 < best)
+				best = d[i][j - 1] + 1;
+			if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+			    d[i - 2][j - 2] + 1 < best)
+				best = d[i - 2][j - 2] + 1;
+			d[i][j] = best;
+		}
+	return d[n][m];
+}
+
+/* The command a mistyped name most likely meant (as cobra suggests: within 2
+ * edits, or a prefix), or NULL. */
+const struct command *command_nearest(const char *name)
+{
+	const struct command *best = NULL;
+	size_t best_d = 3;
+	for (const struct command *const *c = commands; *c; c++) {
+		size_t d = distance(name, (*c)->name);
+		if (strlen(name) >= 2 && !strncmp((*c)->name, name, strlen(name)))
+			d = 1;
+		if (d < best_d) {
+			best_d = d;
+			best = *c;
+		}
+	}
+	return best;
+}
+
 /* One line: "error: what went wrong; what to do". */
 static void print_error(const struct cmd_ctx *ctx)
 {
@@ -98,8 +142,8 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (opts_parse_global(ctx, &argc, argv))
 		return EXIT_USAGE;
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
-		print_main_help(stdout);
-		return argc < 2 ? EXIT_USAGE : EXIT_OK;
+		print_main_help(stdout); /* bare, as kubectl: help, and success */
+		return EXIT_OK;
 	}
 	const char *name = argv[1];
 	char *help_argv[4];
@@ -120,9 +164,15 @@ static int run(struct cmd_ctx *ctx, int argc, char **argv)
 	if (name[0] == '-')
 		return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap --help'", "unknown flag: %s", name);
 	ctx->cmd = command_find(name);
-	if (!ctx->cmd)
+	if (!ctx->cmd) {
+		const struct command *near = command_nearest(name);
+		if (near)
+			return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap --help' for the list of commands",
+					"unknown command \"%s\" for \"kubectl volsnap\"; did you mean \"%s\"?", name,
+					near->name);
 		return cmd_fail(ctx, EXIT_USAGE, "see 'kubectl volsnap --help' for the list of commands",
 				"unknown command \"%s\" for \"kubectl volsnap\"", name);
+	}
 	if (ctx->g.all_namespaces && !(ctx->cmd->flags & CMD_ALLOW_ALL_NAMESPACES))
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "'%s' does not take -A/--all-namespaces", name);
 	if (ctx->g.all_namespaces && ctx->g.namespace)
@@ -138,8 +188,9 @@ int main(int argc, char **argv)
 	ctx.stdin_tty = isatty(STDIN_FILENO);
 	ctx.stdout_tty = isatty(STDOUT_FILENO);
 	ctx.stderr_tty = isatty(STDERR_FILENO);
-	const char *no_color = getenv("NO_COLOR");
-	ctx.color = ctx.stdout_tty && !(no_color && *no_color);
+	const char *no_color = getenv("NO_COLOR"), *term = getenv("TERM");
+	/* TERM=dumb (an editor's shell, a CI runner) shows escape codes as they are. */
+	ctx.color = ctx.stdout_tty && !(no_color && *no_color) && !(term && !strcmp(term, "dumb"));
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = run(&ctx, argc, argv);
@@ -152,6 +203,7 @@ int main(int argc, char **argv)
 	kube_config_free(ctx.config);
 	free(ctx.error);
 	free(ctx.hint);
+	strlist_clear(&ctx.g.as_groups);
 	curl_global_cleanup();
 	return rc;
 }

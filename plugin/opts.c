@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "out/out.h"
+#include "snap/snap.h"
 #include "util/quantity.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -224,6 +225,12 @@ static struct option global_options(struct cmd_ctx *ctx, int i)
 		       "CA certificate file for the server"),
 	    {OPT_KIND_BOOL, 0, "insecure-skip-tls-verify", &ctx->g_insecure, NULL,
 	     "do not verify the server's certificate (insecure)", NULL},
+	    OPT_STRING(0, "tls-server-name", &g->tls_server_name, "NAME",
+		       "the name to verify the server's certificate against"),
+	    OPT_STRING(0, "client-certificate", &g->client_certificate, "PATH", "client certificate file for TLS"),
+	    OPT_STRING(0, "client-key", &g->client_key, "PATH", "client key file for TLS"),
+	    OPT_STRING(0, "as", &g->as, "USER", "act as this user (impersonation)"),
+	    OPT_LIST(0, "as-group", &g->as_groups, "GROUP", "act as this group (repeatable; needs --as)"),
 	    {OPT_KIND_BOOL, 'A', "all-namespaces", &ctx->g_all_namespaces, NULL, "work across all namespaces", NULL},
 	    {OPT_KIND_BOOL, 0, "show-managed-fields", &ctx->g_show_managed_fields, NULL,
 	     "keep metadata.managedFields in -o json|yaml (left out by default, as kubectl does)", NULL},
@@ -235,7 +242,7 @@ static struct option global_options(struct cmd_ctx *ctx, int i)
 	return table[i];
 }
 
-#define N_GLOBAL_OPTIONS 13
+#define N_GLOBAL_OPTIONS 18
 
 int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv)
 {
@@ -292,6 +299,12 @@ int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv)
 	}
 	if (ctx->g.namespace && !*ctx->g.namespace)
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "--namespace needs a name; omit it to use the context's");
+	if (ctx->g.namespace && !snap_valid_namespace(ctx->g.namespace))
+		return cmd_fail(ctx, EXIT_USAGE, NULL, "invalid namespace: %s (" SNAP_NAMESPACE_RULES ")",
+				ctx->g.namespace);
+	if (ctx->g.as_groups.n && !(ctx->g.as && *ctx->g.as))
+		return cmd_fail(ctx, EXIT_USAGE, "add --as USER",
+				"--as-group needs --as: impersonating groups without a user is not allowed");
 	return OPTS_OK;
 }
 

@@ -279,6 +279,10 @@ void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detai
 	case CURLE_SSL_CACERT_BADFILE:
 		hint = "the server's certificate is not trusted by certificate-authority of the kubeconfig; never "
 		       "disable verification in production";
+		/* A trusted certificate issued for another name is not the CA's fault. */
+		if (strstr(what, "subject name") || strstr(what, "does not match"))
+			hint = "the server's certificate is not issued for this host name: use a name it names "
+			       "(--tls-server-name, or tls-server-name in the kubeconfig)";
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		kind = KUBE_ERR_TIMEOUT;

@@ -458,6 +458,16 @@ static struct curl_slist *build_headers(struct kube_client *c, struct http_xfer 
 	h = curl_slist_append(h, "Expect:");
 	if (c->host_header)
 		h = curl_slist_append(h, c->host_header);
+	if (c->cfg->impersonate_user) {
+		line = xasprintf("Impersonate-User: %s", c->cfg->impersonate_user);
+		h = curl_slist_append(h, line);
+		free(line);
+	}
+	for (size_t i = 0; i < c->cfg->n_impersonate_groups; i++) {
+		line = xasprintf("Impersonate-Group: %s", c->cfg->impersonate_groups[i]);
+		h = curl_slist_append(h, line);
+		free(line);
+	}
 	if (token) {
 		line = xasprintf("Authorization: Bearer %s", token);
 		h = curl_slist_append(h, line);

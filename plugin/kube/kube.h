@@ -91,6 +91,10 @@ struct kube_config {
 	char *username;
 	char *password;
 	struct kube_exec_config *exec;
+	/* Impersonation (--as, --as-group): sent as Impersonate-User/-Group. */
+	char *impersonate_user;
+	char **impersonate_groups;
+	size_t n_impersonate_groups;
 
 	/* Namespace: never NULL after loading ("default" when nothing says otherwise). */
 	char *namespace;
@@ -108,6 +112,12 @@ struct kube_config_overrides {
 	const char *token;
 	const char *certificate_authority;
 	bool insecure_skip_tls_verify;
+	const char *tls_server_name;
+	const char *client_certificate; /* --client-certificate/--client-key: files */
+	const char *client_key;
+	const char *impersonate_user;	 /* --as */
+	char *const *impersonate_groups; /* --as-group, repeatable */
+	size_t n_impersonate_groups;
 };
 
 /* Loads --kubeconfig, else $KUBECONFIG (a ':'-separated list merged as kubectl

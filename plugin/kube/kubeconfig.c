@@ -107,6 +107,8 @@ static char *absolute_file(const char *path)
 	return xasprintf("%s/%s", cwd, path);
 }
 
+static void free_secret(char *s, size_t len);
+
 static void set_str(char **dst, const char *val)
 {
 	free(*dst);
@@ -504,6 +506,8 @@ static void apply_cluster_overrides(const struct kube_config_overrides *ov, stru
 		cfg->ca_data_len = 0;
 		cfg->insecure_skip_tls_verify = false;
 	}
+	if (nonempty(ov->tls_server_name))
+		set_str(&cfg->tls_server_name, ov->tls_server_name);
 	if (ov->insecure_skip_tls_verify) {
 		/* The flag without a CA clears the kubeconfig's CA, as kubectl does. */
 		cfg->insecure_skip_tls_verify = true;
@@ -712,8 +716,35 @@ static int load_user(const struct kc_entry *us, struct kube_config *cfg, struct 
 	return 0;
 }
 
+/* --client-certificate/--client-key replace the file's certificate and key;
+ * --as/--as-group impersonate. */
+static void apply_cert_overrides(const struct kube_config_overrides *ov, struct kube_config *cfg)
+{
+	if (nonempty(ov->client_certificate)) {
+		free(cfg->client_cert_file);
+		cfg->client_cert_file = absolute_file(ov->client_certificate);
+		set_str(&cfg->client_cert_data, NULL);
+		cfg->client_cert_data_len = 0;
+	}
+	if (nonempty(ov->client_key)) {
+		free(cfg->client_key_file);
+		cfg->client_key_file = absolute_file(ov->client_key);
+		free_secret(cfg->client_key_data, cfg->client_key_data_len);
+		cfg->client_key_data = NULL;
+		cfg->client_key_data_len = 0;
+	}
+	set_str(&cfg->impersonate_user, nonempty(ov->impersonate_user));
+	if (ov->n_impersonate_groups) {
+		cfg->impersonate_groups = xcalloc(ov->n_impersonate_groups, sizeof *cfg->impersonate_groups);
+		for (size_t i = 0; i < ov->n_impersonate_groups; i++)
+			cfg->impersonate_groups[i] = xstrdup(ov->impersonate_groups[i]);
+		cfg->n_impersonate_groups = ov->n_impersonate_groups;
+	}
+}
+
 static void apply_user_overrides(const struct kube_config_overrides *ov, struct kube_config *cfg)
 {
+	apply_cert_overrides(ov, cfg);
 	if (!nonempty(ov->token))
 		return;
 	/* --token replaces the file's bearer and basic credentials, so the
@@ -1037,6 +1068,10 @@ void kube_config_free(struct kube_config *cfg)
 	free(cfg->username);
 	free_secret(cfg->password, 0);
 	exec_config_free(cfg->exec);
+	free(cfg->impersonate_user);
+	for (size_t i = 0; i < cfg->n_impersonate_groups; i++)
+		free(cfg->impersonate_groups[i]);
+	free(cfg->impersonate_groups);
 	free(cfg->namespace);
 	free(cfg);
 }

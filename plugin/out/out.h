@@ -21,15 +21,39 @@ bool out_parse_format(const char *s, unsigned allowed, enum out_format *f);
 const char *out_format_names(unsigned allowed);
 
 /* A table printed with columns aligned (3 spaces apart, as kubectl). Rows are
- * held until out_table_flush, so a paged list flushes once per page. */
+ * held until out_table_flush, so a paged list flushes once per page; the
+ * first flush fixes the column widths for the rest of the stream (kubectl's
+ * way), so columns do not shift from one page to the next. */
 struct out_table;
 struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols);
 /* Adds a row of ncols strings (copied; NULL prints as "<none>"). */
 void out_table_row(struct out_table *t, const char *const *cells);
+/* The same with a sort key (copied, may be NULL) for out_table_sort. */
+void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key);
+/* Orders the held rows by key (out_key_cmp), keeping the order of equal keys. */
+void out_table_sort(struct out_table *t);
+/* --sort-by's order: quantities ("2Gi" > "512Mi") by value, else by text; NULL first. */
+int out_key_cmp(const char *a, const char *b);
 /* Prints held rows; the header is printed before the first row ever printed. */
 void out_table_flush(struct out_table *t);
+/* --no-headers: rows only. */
+void out_table_set_no_headers(struct out_table *t, bool no_headers);
 int out_table_rows_printed(const struct out_table *t);
 void out_table_free(struct out_table *t);
+
+/* -o custom-columns=HEADER:JSONPATH,... (kubectl's form; "{.a}" or ".a"). */
+struct out_columns {
+	int n;
+	char **headers, **exprs;
+};
+/* false with *why (caller frees) when spec is not HEADER:PATH[,...] with valid paths. */
+bool out_columns_parse(const char *spec, struct out_columns *cols, char **why);
+void out_columns_clear(struct out_columns *cols);
+/* What a JSONPath selects in obj as one cell ("a,b" for several), or NULL when
+ * nothing (caller frees). Also the key of --sort-by. */
+char *out_select_text(json_object *obj, const char *expr);
+/* --show-labels: "k=v,k2=v2" sorted by key, NULL when there are none (caller frees). */
+char *out_labels_text(json_object *labels);
 
 /* JSON as kubectl prints it (4-space indentation, trailing newline). */
 void out_json(FILE *f, json_object *obj);
@@ -54,11 +78,15 @@ char *out_age(const char *rfc3339_timestamp);
 /* Colour: codes only when enabled. */
 const char *out_color(bool enabled, const char *which); /* "red", "green", "yellow", "bold", "reset" */
 
-/* Progress on a terminal: one line rewritten in place; nothing when f is not a
- * terminal. */
+/* Progress while waiting. On a terminal: one line rewritten in place. Off a
+ * terminal (CI logs): a plain line every 15 s (VOLSNAP_PROGRESS_INTERVAL_SECONDS),
+ * so the log shows life without filling up. Lines read "WHAT (12s): phrase". */
 struct out_progress;
 struct out_progress *out_progress_start(FILE *f, bool is_tty, const char *what);
 void out_progress_update(struct out_progress *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Erases the terminal line, prints final_line (may be NULL) and frees p. */
 void out_progress_end(struct out_progress *p, const char *final_line);
+/* Ends the terminal line where it is (after ^C, say), keeping it, and frees p. */
+void out_progress_break(struct out_progress *p);
 
 #endif

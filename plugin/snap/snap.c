@@ -46,10 +46,11 @@ int snap_api_discover(struct kube_client *c, struct snap_api *api, struct kube_e
 								: NULL;
 	kube_strv_free(versions, n);
 	if (!use) {
-		kube_error_set(
-		    err, KUBE_ERR_NOT_INSTALLED, 0, NULL,
-		    "install the snapshot CRDs and controller; run kubectl volsnap doctor to see what is missing",
-		    "the snapshot CRDs (%s) are not installed in this cluster", SNAP_GROUP);
+		kube_error_set(err, KUBE_ERR_NOT_INSTALLED, 0, NULL,
+			       "kubectl volsnap setup gives the steps to add them and the controller; kubectl volsnap "
+			       "doctor shows "
+			       "what else is missing",
+			       "the snapshot CRDs (%s) are not installed in this cluster", SNAP_GROUP);
 		return -1;
 	}
 	snap_api_set(api, use);
@@ -96,22 +97,51 @@ bool snap_valid_name(const char *s)
 	return is_lower_alnum(prev);
 }
 
-char *snap_default_name(const char *pvc, time_t now)
+bool snap_valid_namespace(const char *s)
+{
+	size_t n = s ? strlen(s) : 0;
+	if (n == 0 || n > LABEL_MAX || !is_lower_alnum(s[0]) || !is_lower_alnum(s[n - 1]))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!is_lower_alnum(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+/* "<pvc>-<stamp><suffix>", the PVC's name cut so the whole stays a valid name. */
+static char *stamped_name(const char *pvc, time_t now, const char *suffix)
 {
 	struct tm tm;
 	char stamp[32];
 	gmtime_r(&now, &tm);
 	strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
 
-	size_t n = strlen(pvc);
-	if (n > DNS_SUBDOMAIN_MAX - NAME_SUFFIX_LEN)
-		n = DNS_SUBDOMAIN_MAX - NAME_SUFFIX_LEN;
+	size_t n = strlen(pvc), room = DNS_SUBDOMAIN_MAX - NAME_SUFFIX_LEN - strlen(suffix);
+	if (n > room)
+		n = room;
 	/* A cut may end on '.' or '-', and ".-" is not valid in a DNS name. */
 	while (n > 0 && (pvc[n - 1] == '.' || pvc[n - 1] == '-'))
 		n--;
 	if (n == 0)
-		return xasprintf("snapshot-%s", stamp);
-	return xasprintf("%.*s-%s", (int)n, pvc, stamp);
+		return xasprintf("snapshot-%s%s", stamp, suffix);
+	return xasprintf("%.*s-%s%s", (int)n, pvc, stamp, suffix);
+}
+
+char *snap_default_name(const char *pvc, time_t now)
+{
+	return stamped_name(pvc, now, "");
+}
+
+char *snap_unique_name(const char *pvc, time_t now, uint32_t rnd)
+{
+	/* kubectl's generateName alphabet: no vowels, no look-alikes. */
+	static const char alphabet[] = "bcdfghjklmnpqrstvwxz2456789";
+	char suffix[7] = "-";
+	for (int i = 1; i < 6; i++) {
+		suffix[i] = alphabet[rnd % (sizeof alphabet - 1)];
+		rnd /= sizeof alphabet - 1;
+	}
+	return stamped_name(pvc, now, suffix);
 }
 
 static bool is_alnum(char c)
@@ -296,6 +326,16 @@ bool snap_is_ready(json_object *snapshot)
 	return jbool(snapshot, "status.readyToUse", &ready) && ready;
 }
 
+char *snap_restore_size(json_object *snapshot)
+{
+	json_object *v = jget(snapshot, "status.restoreSize");
+	if (json_object_is_type(v, json_type_string))
+		return xstrdup(json_object_get_string(v));
+	if (json_object_is_type(v, json_type_int))
+		return quantity_format(json_object_get_int64(v));
+	return NULL;
+}
+
 const char *snap_error_message(json_object *snapshot)
 {
 	if (snap_is_ready(snapshot))
@@ -469,12 +509,34 @@ static const struct advice advices[] = {
     {NULL, NULL},
 };
 
+/* gRPC codes of the CSI driver's answer, and what they mean for the user. */
+static const struct advice csi_advices[] = {
+    {"ResourceExhausted", "a quota or limit at the storage provider is reached; free some (kubectl volsnap prune) "
+			  "or raise the quota, then delete this snapshot and take a new one"},
+    {"PermissionDenied", "the CSI driver's cloud credentials may not snapshot this volume; give its identity "
+			 "(IAM role, service account) the snapshot rights, then delete this snapshot and take a new "
+			 "one"},
+    {"Unauthenticated", "the CSI driver cannot log in to the storage provider; fix its credentials, then delete "
+			"this snapshot and take a new one"},
+    {"DeadlineExceeded", "the storage provider did not answer in time; if it keeps failing, delete this snapshot "
+			 "and take a new one later"},
+    {"NotFound", "the storage provider does not know the volume; check the PV's volumeHandle, then delete this "
+		 "snapshot"},
+    {NULL, NULL},
+};
+
 static char *explain(const char *msg)
 {
 	for (const struct advice *a = advices; a->needle; a++)
 		if (strstr(msg, a->needle))
 			return xasprintf("not ready: %s: %s", a->what_to_do, msg);
-	return xasprintf("not ready: %s", msg);
+	for (const struct advice *a = csi_advices; a->needle; a++)
+		if (strstr(msg, a->needle))
+			return xasprintf("not ready: %s: %s", a->what_to_do, msg);
+	/* Any other failure: say what to do, not only what went wrong. */
+	return xasprintf("not ready: %s; fix the cause (its events and the CSI driver's logs tell more), then "
+			 "delete this snapshot and take a new one",
+			 msg);
 }
 
 static char *verdict_pending(json_object *snapshot, json_object *content, int64_t now)
@@ -510,6 +572,22 @@ static char *verdict_unbound_pvc(json_object *pvc)
 			 jstr_or(pvc, "metadata.name", "?"), phase ? phase : "Pending");
 }
 
+const char *snap_restoring_pvc(json_object *pvcs, const char *snapshot)
+{
+	size_t n = json_object_is_type(pvcs, json_type_array) ? json_object_array_length(pvcs) : 0;
+	for (size_t i = 0; i < n; i++) {
+		json_object *p = json_object_array_get_idx(pvcs, i);
+		json_object *src = jget(p, "spec.dataSourceRef");
+		if (!src)
+			src = jget(p, "spec.dataSource");
+		if (strcmp(jstr_or(src, "kind", ""), "VolumeSnapshot") || strcmp(jstr_or(src, "name", ""), snapshot))
+			continue;
+		if (strcmp(jstr_or(p, "status.phase", "Pending"), "Bound"))
+			return jstr(p, "metadata.name");
+	}
+	return NULL;
+}
+
 void snap_verdict(const struct snap_facts *f, struct snap_verdict *v)
 {
 	json_object *snapshot = f->snapshot;
@@ -520,7 +598,11 @@ void snap_verdict(const struct snap_facts *f, struct snap_verdict *v)
 		warn = snap_latest_warning(f->content_events);
 	const char *msg = jstr(snapshot, "status.error.message");
 
-	if (jstr(snapshot, "metadata.deletionTimestamp"))
+	if (jstr(snapshot, "metadata.deletionTimestamp") && f->restoring_pvc)
+		v->text = xasprintf("being deleted: waiting until PVC %s, which restores from it, is bound (kubectl "
+				    "describe pvc %s shows why it is not; delete that PVC to let the deletion finish)",
+				    f->restoring_pvc, f->restoring_pvc);
+	else if (jstr(snapshot, "metadata.deletionTimestamp"))
 		v->text = xasprintf("being deleted%s", warn && strstr(jstr_or(warn, "message", ""), "restore")
 							   ? ": waiting until the PVC restoring from it is bound"
 							   : "");

@@ -36,8 +36,19 @@ void snap_api_set(struct snap_api *api, const char *version);
 /* Default snapshot name "<pvc>-<yyyymmddhhmmss>" (UTC), cut so that it stays a
  * valid DNS-1123 subdomain name of at most 253 characters. Caller frees. */
 char *snap_default_name(const char *pvc, time_t now);
+/* The default name with a short random suffix ("<pvc>-<stamp>-x7k2q", five of
+ * kubectl's generateName characters taken from rnd), for when the default
+ * name is taken: two takes of one PVC in the same second. Caller frees. */
+char *snap_unique_name(const char *pvc, time_t now, uint32_t rnd);
 /* true when s is a valid DNS-1123 subdomain (lowercase alnum, '-', '.'). */
 bool snap_valid_name(const char *s);
+/* true when s is a valid namespace: a DNS-1123 label (lowercase alnum and '-', at most 63). */
+bool snap_valid_namespace(const char *s);
+/* What the two accept, for error messages. */
+#define SNAP_NAME_RULES                                                                                                \
+	"lowercase letters, digits, '-' and '.', starting and ending with a letter or digit, at most 253 characters"
+#define SNAP_NAMESPACE_RULES                                                                                           \
+	"lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters"
 
 /* Class resolution for a driver, over a list (json array) of VolumeSnapshotClass
  * objects. wanted NULL = the driver's single default. On failure returns NULL and
@@ -49,6 +60,9 @@ json_object *snap_resolve_class(json_object *classes, const char *driver, const 
  * controller" when status is absent). */
 bool snap_is_ready(json_object *snapshot);
 const char *snap_error_message(json_object *snapshot);
+/* status.restoreSize as a quantity ("1Gi"); it is int-or-string: a quantity as
+ * the controller writes it, or bytes. NULL when absent. Caller frees. */
+char *snap_restore_size(json_object *snapshot);
 
 /* ---- before a snapshot is taken ------------------------------------------ */
 
@@ -96,9 +110,14 @@ struct snap_facts {
 	json_object *content;	  /* its VolumeSnapshotContent */
 	json_object *snap_events; /* json arrays of core/v1 Events */
 	json_object *content_events;
-	json_object *pvc; /* its source PVC */
-	int64_t now;	  /* unix seconds, for "no status after a while" */
+	json_object *pvc;	   /* its source PVC */
+	const char *restoring_pvc; /* a PVC restoring from it, not Bound yet (snap_restoring_pvc) */
+	int64_t now;		   /* unix seconds, for "no status after a while" */
 };
+/* The name of the first PVC in pvcs (json array) whose dataSource (or
+ * dataSourceRef) is the VolumeSnapshot snapshot and that is not Bound yet: the
+ * one a deleting snapshot waits for. NULL when none (borrowed). */
+const char *snap_restoring_pvc(json_object *pvcs, const char *snapshot);
 /* Decides why a snapshot is or is not ready, and what to do about it. */
 void snap_verdict(const struct snap_facts *f, struct snap_verdict *v);
 void snap_verdict_clear(struct snap_verdict *v);

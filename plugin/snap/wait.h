@@ -15,7 +15,9 @@ enum wait_state { WAIT_PENDING = 0, WAIT_REACHED, WAIT_BROKEN };
 
 /* Judges one version of the object. WAIT_BROKEN sets *why (the state can no
  * longer be reached); WAIT_PENDING may set *progress, a short phrase for the
- * progress line. Both are freed by the caller. */
+ * progress line; WAIT_REACHED may set it to the closing words after "WHAT"
+ * ("is Bound"), as `kubectl wait` ends with "condition met". Both are freed
+ * by the caller. */
 typedef enum wait_state (*wait_check_fn)(json_object *obj, char **why, char **progress);
 
 struct wait_spec {
@@ -30,15 +32,19 @@ struct wait_spec {
 };
 
 enum wait_outcome {
-	WAIT_OK = 0,  /* reached; *last is the object */
-	WAIT_FAILED,  /* broken; *why says why */
-	WAIT_TIMEOUT, /* *last is the last version seen (or NULL) */
-	WAIT_DELETED, /* the object went away while waiting */
-	WAIT_ERROR,   /* err is filled */
+	WAIT_OK = 0,	  /* reached; *last is the object */
+	WAIT_FAILED,	  /* broken; *why says why */
+	WAIT_TIMEOUT,	  /* *last is the last version seen (or NULL) */
+	WAIT_DELETED,	  /* the object went away while waiting */
+	WAIT_ERROR,	  /* err is filled */
+	WAIT_INTERRUPTED, /* SIGINT or SIGTERM: the progress line is ended, the object is untouched */
 };
 
 /* *last (may be NULL) receives a reference to the last version seen; *why is
- * set for WAIT_FAILED. Both owned by the caller. */
+ * set for WAIT_FAILED. Both owned by the caller. On success "WHAT <closing
+ * words>" ends the progress (on stderr, terminal or not). While it waits,
+ * SIGINT and SIGTERM (unless ignored, as for a script's background job) end
+ * the wait with WAIT_INTERRUPTED instead of the process. */
 enum wait_outcome wait_until(struct kube_client *c, const struct wait_spec *w, json_object **last, char **why,
 			     struct kube_error *err);
 

@@ -211,6 +211,26 @@ class Handler(BaseHTTPRequestHandler):
         self.status_sent = 0
 
     def authenticate(self):
+        """The requesting user, or the one it impersonates (Impersonate-User/-Group headers),
+        as the real server's impersonation filter does: the requester needs the impersonate verb
+        on users and on each group."""
+        user = self._authenticate()
+        name = self.headers.get("Impersonate-User")
+        groups = self.headers.get_all("Impersonate-Group") or []
+        if name is None:
+            if groups:
+                raise ApiError(500, "InternalError", "Internal error occurred: requested %s without "
+                               "impersonating a user" % groups)
+            return user
+        emu = self.server.emu
+        for kind, value in [("users", name)] + [("groups", g) for g in groups]:
+            if not emu.allowed(user, "impersonate", "", kind, None, None, value):
+                raise ApiError(403, "Forbidden", '%s "%s" is forbidden: User "%s" cannot impersonate resource '
+                               '"%s" in API group "" at the cluster scope' % (kind, value, user["name"], kind), {})
+        rules = next((dict(u).get("rules") or [] for u in emu.tokens.values() if u["name"] == name), [])
+        return {"name": name, "groups": list(groups) + ["system:authenticated"], "rules": rules}
+
+    def _authenticate(self):
         emu = self.server.emu
         auth = self.headers.get("Authorization")
         if auth is not None:

@@ -73,7 +73,7 @@ static void test_flags_and_values(void **state)
 	(void)state;
 	struct complete_plan p;
 	assert_string_equal(plan(&p, take_opts, 2, "take", "--c"),
-			    "--context --cluster --certificate-authority --class");
+			    "--context --cluster --certificate-authority --client-certificate --client-key --class");
 	complete_plan_clear(&p);
 	assert_string_equal(plan(&p, take_opts, 3, "take", "-o", ""), "name json yaml");
 	complete_plan_clear(&p);

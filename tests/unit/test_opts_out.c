@@ -167,6 +167,31 @@ static void test_table_aligns_like_kubectl(void **state)
 	free(s);
 }
 
+static void print_pages(FILE *f, void *arg)
+{
+	(void)arg;
+	const char *h[] = {"NAME", "READY"};
+	const char *p1[] = {"a-long-name", "true"}, *p2[] = {"b", "false"}, *p3[] = {"a-longer-name!", "true"};
+	struct out_table *t = out_table_new(f, h, 2);
+	out_table_row(t, p1);
+	out_table_flush(t);
+	out_table_row(t, p2);
+	out_table_row(t, p3);
+	out_table_flush(t);
+	out_table_free(t);
+}
+
+static void test_table_widths_stable_over_pages(void **state)
+{
+	(void)state;
+	char *s = capture(print_pages, NULL);
+	assert_string_equal(s, "NAME          READY\n"
+			       "a-long-name   true\n"
+			       "b             false\n"
+			       "a-longer-name!   true\n");
+	free(s);
+}
+
 static void print_json_doc(FILE *f, void *arg)
 {
 	out_json(f, arg);
@@ -255,6 +280,42 @@ static void test_formats(void **state)
 	assert_string_equal(out_color(false, "red"), "");
 }
 
+/* Off a terminal: plain lines at the interval only, then the closing line;
+ * on one: the line rewritten in place, erased before the closing line. */
+static void test_progress_plain_and_tty(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	setenv("VOLSNAP_PROGRESS_INTERVAL_SECONDS", "3600", 1);
+	struct out_progress *p = out_progress_start(f, false, "snapshot ns/s1");
+	out_progress_update(p, "waiting %d", 1);
+	out_progress_end(p, "snapshot ns/s1 is ready to use");
+	fflush(f);
+	assert_string_equal(buf, "snapshot ns/s1 is ready to use\n");
+
+	rewind(f);
+	setenv("VOLSNAP_PROGRESS_INTERVAL_SECONDS", "0", 1);
+	p = out_progress_start(f, false, "PVC ns/c");
+	out_progress_update(p, "Pending");
+	out_progress_break(p);
+	fputc('\0', f);
+	fflush(f);
+	assert_string_equal(buf, "PVC ns/c (0s): Pending\n");
+
+	rewind(f);
+	p = out_progress_start(f, true, "PVC ns/c");
+	out_progress_update(p, "Pending");
+	out_progress_end(p, "PVC ns/c is Bound");
+	fputc('\0', f);
+	fflush(f);
+	assert_string_equal(buf, "\r\033[KPVC ns/c (0s): Pending\r\033[KPVC ns/c is Bound\n");
+	unsetenv("VOLSNAP_PROGRESS_INTERVAL_SECONDS");
+	fclose(f);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,10 +323,12 @@ int main(void)
 	    cmocka_unit_test(test_opts_errors),
 	    cmocka_unit_test(test_global_flags_anywhere),
 	    cmocka_unit_test(test_table_aligns_like_kubectl),
+	    cmocka_unit_test(test_table_widths_stable_over_pages),
 	    cmocka_unit_test(test_json_like_kubectl),
 	    cmocka_unit_test(test_json_list_stream_is_valid_json),
 	    cmocka_unit_test(test_created_like_kubectl),
 	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_progress_plain_and_tty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

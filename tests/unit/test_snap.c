@@ -70,6 +70,26 @@ static void test_default_name_cut_on_separator(void **state)
 	free(n);
 }
 
+static void test_unique_name(void **state)
+{
+	(void)state;
+	char *a = snap_unique_name("data-db-0", NOW, 0), *b = snap_unique_name("data-db-0", NOW, 123456789);
+	assert_string_equal(a, "data-db-0-20240510120000-bbbbb");
+	assert_int_equal(strlen(b), strlen(a));
+	assert_string_not_equal(a, b);
+	assert_true(snap_valid_name(b));
+	free(a);
+	free(b);
+	char pvc[254];
+	memset(pvc, 'a', 253);
+	pvc[253] = '\0';
+	char *n = snap_unique_name(pvc, NOW, 42);
+	assert_int_equal(strlen(n), 253);
+	assert_true(snap_valid_name(n));
+	assert_memory_equal(n + 232, "-20240510120000-", 16);
+	free(n);
+}
+
 static void test_valid_name(void **state)
 {
 	(void)state;
@@ -422,7 +442,18 @@ static void test_verdict_driver_error(void **state)
 	char *t =
 	    verdict_of("{\"status\":{\"readyToUse\":false,\"error\":{\"message\":\"rpc error: quota exceeded\"}}}",
 		       NULL, NULL, NULL);
-	assert_string_equal(t, "not ready: rpc error: quota exceeded");
+	/* Not only the error: what to do about it. */
+	assert_contains(t, "not ready: rpc error: quota exceeded; fix the cause");
+	assert_contains(t, "delete this snapshot and take a new one");
+	free(t);
+	t = verdict_of("{\"status\":{\"error\":{\"message\":\"rpc error: code = ResourceExhausted desc = quota\"}}}",
+		       NULL, NULL, NULL);
+	assert_contains(t, "not ready: a quota or limit at the storage provider is reached");
+	assert_contains(t, "kubectl volsnap prune");
+	free(t);
+	t = verdict_of("{\"status\":{\"error\":{\"message\":\"rpc error: code = PermissionDenied desc = no\"}}}", NULL,
+		       NULL, NULL);
+	assert_contains(t, "snapshot rights");
 	free(t);
 }
 
@@ -487,7 +518,7 @@ static void test_verdict_in_progress_and_content_error(void **state)
 	free(t);
 	t = verdict_of(snap, "{\"spec\":{\"driver\":\"d.csi\"},\"status\":{\"error\":{\"message\":\"disk busy\"}}}",
 		       NULL, NULL);
-	assert_string_equal(t, "not ready: disk busy");
+	assert_contains(t, "not ready: disk busy; fix the cause");
 	free(t);
 }
 
@@ -503,6 +534,24 @@ static void test_verdict_deleting(void **state)
 		       NULL);
 	assert_contains(t, "being deleted: waiting until the PVC restoring from it is bound");
 	free(t);
+	/* Known, the PVC is named. */
+	json_object *pvcs = J("[{\"metadata\":{\"name\":\"other\"},\"spec\":{\"dataSource\":{\"kind\":"
+			      "\"VolumeSnapshot\",\"name\":\"x\"}}},"
+			      "{\"metadata\":{\"name\":\"done\"},\"spec\":{\"dataSource\":{\"kind\":"
+			      "\"VolumeSnapshot\",\"name\":\"s\"}},\"status\":{\"phase\":\"Bound\"}},"
+			      "{\"metadata\":{\"name\":\"copy\"},\"spec\":{\"dataSourceRef\":{\"kind\":"
+			      "\"VolumeSnapshot\",\"name\":\"s\"}},\"status\":{\"phase\":\"Pending\"}}]");
+	assert_string_equal(snap_restoring_pvc(pvcs, "s"), "copy");
+	assert_null(snap_restoring_pvc(pvcs, "nope"));
+	struct snap_facts f = {.snapshot = J("{\"metadata\":{\"deletionTimestamp\":\"2024-05-10T11:00:00Z\"}}"),
+			       .restoring_pvc = snap_restoring_pvc(pvcs, "s"),
+			       .now = NOW};
+	struct snap_verdict v = {0};
+	snap_verdict(&f, &v);
+	assert_contains(v.text, "being deleted: waiting until PVC copy, which restores from it, is bound");
+	snap_verdict_clear(&v);
+	json_object_put(f.snapshot);
+	json_object_put(pvcs);
 }
 
 /* ---- wait checks ------------------------------------------------------- */
@@ -522,6 +571,13 @@ static void test_wait_check_snapshot(void **state)
 	char *why, *progress;
 	assert_int_equal(check(wait_check_snapshot_ready, "{\"status\":{\"readyToUse\":true}}", &why, &progress),
 			 WAIT_REACHED);
+	assert_string_equal(progress, "is ready to use");
+	free(progress);
+	assert_int_equal(check(wait_check_snapshot_ready,
+			       "{\"status\":{\"readyToUse\":true,\"restoreSize\":1073741824}}", &why, &progress),
+			 WAIT_REACHED);
+	assert_string_equal(progress, "is ready to use (restoreSize 1Gi)");
+	free(progress);
 	assert_int_equal(check(wait_check_snapshot_ready, "{}", &why, &progress), WAIT_PENDING);
 	assert_string_equal(progress, "waiting for the snapshot controller");
 	free(progress);
@@ -539,6 +595,8 @@ static void test_wait_check_pvc(void **state)
 	char *why, *progress;
 	assert_int_equal(check(wait_check_pvc_bound, "{\"status\":{\"phase\":\"Bound\"}}", &why, &progress),
 			 WAIT_REACHED);
+	assert_string_equal(progress, "is Bound");
+	free(progress);
 	assert_int_equal(check(wait_check_pvc_bound, "{\"status\":{\"phase\":\"Pending\"}}", &why, &progress),
 			 WAIT_PENDING);
 	assert_string_equal(progress, "Pending, waiting to be bound");
@@ -558,6 +616,7 @@ int main(void)
 	    T(test_default_name_utc),
 	    T(test_default_name_long_pvc),
 	    T(test_default_name_cut_on_separator),
+	    T(test_unique_name),
 	    T(test_valid_name),
 	    T(test_parse_label),
 	    T(test_parse_label_refusals),

@@ -3,6 +3,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../helpers
+load ../snapshots
 
 setup() {
 	new_ns
@@ -42,6 +43,30 @@ setup() {
 	run --separate-stderr volsnap describe s1 -n "$NS"
 	assert_status 0
 	[[ "$output" == *"Verdict:           not ready: "*"quota exceeded"* ]]
+	# And what to do about it, not only the error.
+	[[ "$output" == *"Verdict:           "*"delete this snapshot and take a new one"* ]]
+}
+
+@test "describe shows Labels and Annotations, as kubectl describe" {
+	make_pvc data
+	volsnap take data -n "$NS" --name s1 -l team=db --no-wait >/dev/null
+	kc annotate volumesnapshot s1 -n "$NS" note=hello >/dev/null
+	run --separate-stderr volsnap describe s1 -n "$NS"
+	assert_status 0
+	[[ "$output" == *$'\nLabels:            app.kubernetes.io/managed-by=kubectl-volsnap\n                   team=db\n                   volsnap.io/source-pvc=data\n'* ]]
+	[[ "$output" == *$'\nAnnotations:       note=hello\n'* ]]
+}
+
+@test "describe of a snapshot being deleted names the PVC that holds it" {
+	make_pvc data
+	volsnap take data -n "$NS" --name s1 --timeout 60s >/dev/null
+	restoring_pvc copy s1
+	kc delete volumesnapshot s1 -n "$NS" --wait=false >/dev/null
+	wait_for 30 eval '[ -n "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath="{.metadata.deletionTimestamp}")" ]'
+	run --separate-stderr volsnap describe s1 -n "$NS"
+	assert_status 0
+	[[ "$output" == *"Verdict:           being deleted: waiting until PVC copy, which restores from it, is bound"* ]]
+	snapshot_exists s1
 }
 
 @test "describe explains a snapshot of an unbound PVC (made without the plugin)" {

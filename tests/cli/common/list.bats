@@ -10,6 +10,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${CONTENT:-}" ] || kc delete volumesnapshotcontent "$CONTENT" --wait=false >/dev/null 2>&1 || true
 	show_stderr
 }
 
@@ -160,6 +161,29 @@ volumesnapshot.snapshot.storage.k8s.io/s2" ]
 	printf '%s\n' "$output" | grep -Eq '^bad +data +false +<none> +volsnap-test-missing +[0-9]+[smh] +<none> +<none> +<none> +.*volsnap-test-missing.* not found'
 }
 
+@test "list -o wide takes DRIVER and DELETION POLICY of a pre-provisioned snapshot from its content" {
+	CONTENT="pre-$NS"
+	kc_create <<YAML
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshotContent
+metadata: {name: $CONTENT}
+spec:
+  driver: hostpath.csi.k8s.io
+  deletionPolicy: Retain
+  source: {snapshotHandle: handle-$NS}
+  volumeSnapshotRef: {name: pre, namespace: $NS}
+---
+apiVersion: snapshot.storage.k8s.io/v1
+kind: VolumeSnapshot
+metadata: {name: pre, namespace: $NS}
+spec:
+  source: {volumeSnapshotContentName: $CONTENT}
+YAML
+	run --separate-stderr volsnap list -n "$NS" -o wide
+	assert_status 0
+	printf '%s\n' "$output" | grep -Eq "^pre +<none> +(true|false) +[^ ]+ +<none> +[0-9]+[smh] +$CONTENT +hostpath.csi.k8s.io +Retain +"
+}
+
 @test "list pages through more snapshots than one page (--chunk-size)" {
 	make_pvc data
 	local names=() i
@@ -178,13 +202,103 @@ volumesnapshot.snapshot.storage.k8s.io/s2" ]
 	printf '%s\n' "$stderr" | grep -q "GET .*/volumesnapshots?.*continue="
 }
 
+@test "list keeps its column widths from page to page (--chunk-size 3)" {
+	make_pvc data
+	make_pvc d
+	# The first page holds the longest names; later pages' short ones must not shift columns.
+	make_snaps data a-rather-long-snapshot-name-1 a-rather-long-snapshot-name-2 a-rather-long-snapshot-name-3
+	make_snaps d b1 b2 b3 b4
+	run --separate-stderr volsnap list -n "$NS" --chunk-size 3
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 8 ]
+	local name col
+	for name in PVC READY CLASS AGE; do
+		col=$(column_of "$output" "$name")
+		printf '%s\n' "$output" | tail -n +2 | while IFS= read -r line; do
+			[ "${line:$((col - 1)):1}" = " " ] && [ "${line:$col:1}" != " " ] ||
+				{ echo "$name column shifted: $line" >&2; return 1; }
+		done
+	done
+}
+
+# old_and_new: snapshot "b-old", then a second later "a-new" (name order is the reverse).
+old_and_new() {
+	make_snaps data b-old
+	sleep 1.1
+	make_snaps data a-new
+}
+
+@test "list orders by creation time by default, oldest first, and --sort-by by a field" {
+	old_and_new
+	run --separate-stderr volsnap list -n "$NS"
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | tail -n +2 | cut -d' ' -f1 | tr '\n' ' ')" = "b-old a-new " ]
+	run --separate-stderr volsnap list -n "$NS" --sort-by .metadata.name
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | tail -n +2 | cut -d' ' -f1 | tr '\n' ' ')" = "a-new b-old " ]
+	run --separate-stderr volsnap list -n "$NS" --sort-by '{.metadata.creationTimestamp}' -o name
+	assert_status 0
+	[ "$output" = "volumesnapshot.snapshot.storage.k8s.io/b-old
+volumesnapshot.snapshot.storage.k8s.io/a-new" ]
+	run --separate-stderr volsnap list -n "$NS" --sort-by .metadata.name -o json
+	[ "$(printf '%s' "$output" | py_json '",".join(i["metadata"]["name"] for i in doc["items"])')" = a-new,b-old ]
+}
+
+@test "list --no-headers and --show-labels" {
+	make_snaps data s1
+	run --separate-stderr volsnap list -n "$NS" --no-headers
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | wc -l)" -eq 1 ]
+	[[ "$output" == s1\ * ]]
+	run --separate-stderr volsnap list -n "$NS" --show-labels
+	assert_status 0
+	[ "$(printf '%s\n' "$output" | head -n 1 | tr -s ' ')" = "NAME PVC READY SIZE CLASS AGE LABELS" ]
+	printf '%s\n' "$output" | grep -Eq '^s1 .* app.kubernetes.io/managed-by=kubectl-volsnap,volsnap.io/source-pvc=data$'
+}
+
+@test "list -o custom-columns and -o jsonpath, as kubectl get" {
+	old_and_new
+	run --separate-stderr volsnap list -n "$NS" -o custom-columns='NAME:.metadata.name,SOURCE:{.spec.source.persistentVolumeClaimName},X:.metadata.nothing'
+	assert_status 0
+	[ "$output" = "NAME    SOURCE   X
+b-old   data     <none>
+a-new   data     <none>" ]
+	run --separate-stderr volsnap list -n "$NS" -o jsonpath='{range .items[*]}{.metadata.name}:{.spec.source.persistentVolumeClaimName}{"\n"}{end}'
+	assert_status 0
+	[ "$output" = "b-old:data
+a-new:data" ]
+	run --separate-stderr volsnap list -n "$NS" -o 'jsonpath={.items[*].metadata.name}' --sort-by .metadata.name
+	[ "$output" = "a-new b-old" ]
+	run --separate-stderr volsnap list -n "$NS" -o 'jsonpath={.items[?(@.x)]}'
+	assert_status 2
+	[[ "$stderr" == *"filters and slices are not supported"* ]]
+	run --separate-stderr volsnap list -n "$NS" -o custom-columns=NAME
+	assert_status 2
+	[[ "$stderr" == *"expected HEADER:JSONPATH"* ]]
+}
+
+@test "list -w prints the list, then each change as it happens" {
+	make_snaps data s1
+	timeout 8 kubectl volsnap list -n "$NS" -w >"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$!
+	wait_for 10 grep -q '^s1 ' "$BATS_TEST_TMPDIR/out"
+	make_snaps data s2
+	wait_for 10 grep -q '^s2 ' "$BATS_TEST_TMPDIR/out"
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" || true
+	[ "$(grep -c '^NAME ' "$BATS_TEST_TMPDIR/out")" -eq 1 ]
+}
+
 @test "list rejects bad usage with exit 2" {
 	run volsnap list a b
 	assert_status 2
 	assert_output_contains "too many arguments"
 	run volsnap list -o table
 	assert_status 2
-	assert_output_contains "output format"
+	assert_output_contains 'unknown output format "table": use one of'
+	run volsnap list --sort-by '.a..b'
+	assert_status 2
+	assert_output_contains "--sort-by"
 	run volsnap list --chunk-size 0
 	assert_status 2
 	assert_output_contains "--chunk-size"

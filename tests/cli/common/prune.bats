@@ -36,6 +36,9 @@ three_ready() {
 	run volsnap prune -n "$NS" --keep-last 0 --dry-run
 	assert_status 2
 	assert_output_contains "the newest ready snapshot of a PVC is always kept"
+	# Given, so not "required": it says what is wrong with the value.
+	assert_output_contains "--keep-last 0 would keep nothing"
+	refute_output_contains "required"
 	run volsnap prune -n "$NS" --keep-last 1 --keep-within soon --dry-run
 	assert_status 2
 	assert_output_contains 'invalid value "soon" for --keep-within'

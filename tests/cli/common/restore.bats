@@ -46,6 +46,25 @@ YAML
 	[ "$(kc get pvc copy -n "$NS" -o jsonpath='{.metadata.labels.volsnap\.io/restored-from}')" = s1 ]
 }
 
+@test "restore waits by default in a script: Bound when it returns, and says so" {
+	ready_snapshot
+	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --timeout 60s </dev/null
+	assert_status 0
+	[ "$output" = "persistentvolumeclaim/copy created" ]
+	pvc_phase_is copy Bound
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = "PVC $NS/copy is Bound" ]
+	[[ "$stderr" != *$'\r'* && "$stderr" != *$'\e'* ]]
+}
+
+@test "restore --no-wait returns once the PVC is created" {
+	ready_snapshot
+	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --no-wait </dev/null
+	assert_status 0
+	[ "$output" = "persistentvolumeclaim/copy created" ]
+	[ -z "$stderr" ]
+	kc get pvc copy -n "$NS" >/dev/null
+}
+
 @test "restore --dry-run=client -o yaml prints the PVC and creates nothing" {
 	ready_snapshot
 	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --dry-run=client -o yaml
@@ -158,6 +177,23 @@ YAML
 	run --separate-stderr volsnap restore s1 -n "$NS" --to copy --storage-class "broken-$NS" --wait --timeout 3s
 	assert_status 1
 	[[ "$stderr" == *"PVC $NS/copy is not Bound yet: ProvisioningFailed"*"out of disks"* ]]
+}
+
+@test "restore interrupted (SIGTERM) while waiting: exit 130, the PVC goes on, describe and delete named" {
+	on_real || skip "the provision-error knob is the real bed's"
+	ready_snapshot
+	storage_class "broken-$NS" hostpath.csi.k8s.io Immediate '"volsnap.test/provision-error": "out of disks"'
+	kubectl volsnap restore s1 -n "$NS" --to copy --storage-class "broken-$NS" --timeout 60s \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! rc=0
+	wait_for 30 eval 'kc get pvc copy -n "$NS" >/dev/null 2>&1'
+	sleep 1
+	kill -TERM "$pid"
+	wait "$pid" || rc=$?
+	[ "$rc" -eq 130 ] || { cat "$BATS_TEST_TMPDIR/err" >&2; return 1; }
+	grep -q "interrupted: PVC $NS/copy still exists and the restore goes on without this command" "$BATS_TEST_TMPDIR/err"
+	grep -q "kubectl describe pvc copy -n $NS.*kubectl delete pvc copy -n $NS" "$BATS_TEST_TMPDIR/err"
+	kc get pvc copy -n "$NS" >/dev/null
 }
 
 @test "restore as a user RBAC denies: a clear error, exit 1, nothing created" {

@@ -3,6 +3,7 @@
 
 bats_require_minimum_version 1.5.0
 load ../helpers
+load ../snapshots
 
 SNAPKIND=volumesnapshot.snapshot.storage.k8s.io
 
@@ -72,6 +73,7 @@ YAML
 	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait -l team=db
 	assert_status 0
 	[ "$output" = "$SNAPKIND/s1 created" ]
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = "snapshot $NS/s1 is ready to use (restoreSize 1Gi)" ]
 	snapshot_ready s1
 	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.metadata.labels.app\.kubernetes\.io/managed-by}')" = kubectl-volsnap ]
 	[ "$(kc get volumesnapshot s1 -n "$NS" -o jsonpath='{.metadata.labels.volsnap\.io/source-pvc}')" = data ]
@@ -89,6 +91,32 @@ YAML
 	kc get volumesnapshot "data-$stamp" -n "$NS" >/dev/null
 }
 
+@test "take whose default name is taken adds a short suffix instead of failing" {
+	make_pvc data
+	# Every default name of the next 20 seconds is taken already.
+	local t0 i names=()
+	t0=$(date -u +%s)
+	for i in $(seq 0 20); do names+=("data-$(date -u -d "@$((t0 + i))" +%Y%m%d%H%M%S)"); done
+	make_snaps data "${names[@]}"
+	run --separate-stderr volsnap take data -n "$NS" --no-wait -o name
+	assert_status 0
+	[[ "$output" =~ ^$SNAPKIND/data-[0-9]{14}-[b-z2-9]{5}$ ]]
+	[ "$(kc get volumesnapshot "${output#*/}" -n "$NS" -o jsonpath='{.spec.source.persistentVolumeClaimName}')" = data ]
+}
+
+@test "two takes of one PVC at the same moment both succeed, with two names" {
+	make_pvc data
+	local rc1=0 rc2=0
+	volsnap take data -n "$NS" --no-wait -o name >"$BATS_TEST_TMPDIR/1" 2>&1 &
+	local p1=$!
+	volsnap take data -n "$NS" --no-wait -o name >"$BATS_TEST_TMPDIR/2" 2>&1 &
+	wait $! || rc2=$?
+	wait $p1 || rc1=$?
+	[ "$rc1" -eq 0 ] && [ "$rc2" -eq 0 ] || { cat "$BATS_TEST_TMPDIR/1" "$BATS_TEST_TMPDIR/2" >&2; return 1; }
+	[ "$(cat "$BATS_TEST_TMPDIR/1")" != "$(cat "$BATS_TEST_TMPDIR/2")" ]
+	[ "$(kc get volumesnapshots -n "$NS" -o name | wc -l)" -eq 2 ]
+}
+
 @test "take -o json prints the ready snapshot" {
 	make_pvc data
 	run --separate-stderr volsnap take data -n "$NS" --name s1 --wait -o json
@@ -98,13 +126,79 @@ YAML
 	[ "$(jq -r .status.readyToUse <<<"$output")" = true ]
 }
 
-@test "take does not wait by default when not on a terminal" {
+@test "take waits by default in a script: the snapshot is ready when it returns" {
 	make_pvc data
 	run --separate-stderr volsnap take data -n "$NS" --name s1 </dev/null
 	assert_status 0
 	[ "$output" = "$SNAPKIND/s1 created" ]
+	# No wait_for here: ready already, as `take x && restore x` needs.
+	snapshot_ready s1
+	# It ends saying so, like `kubectl wait`'s "condition met", with no terminal codes.
+	[ "$(printf '%s\n' "$stderr" | tail -n 1)" = "snapshot $NS/s1 is ready to use (restoreSize 1Gi)" ]
+	[[ "$stderr" != *$'\r'* && "$stderr" != *$'\e'* ]]
+}
+
+@test "take --no-wait returns once the snapshot is created" {
+	make_pvc data
+	never_ready data
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --no-wait </dev/null
+	assert_status 0
+	[ "$output" = "$SNAPKIND/s1 created" ]
 	[ -z "$stderr" ]
-	wait_for 30 snapshot_ready s1
+	snapshot_exists s1
+	! snapshot_ready s1
+}
+
+@test "take in a script exits 1 when the snapshot fails, saying the failed object is still there" {
+	make_pvc data
+	kc annotate pvc data -n "$NS" volsnap.test/snapshot-error="rpc error: code = Internal desc = disk on fire" >/dev/null
+	run --separate-stderr volsnap take data -n "$NS" --name s1 --timeout 60s </dev/null
+	assert_status 1
+	[[ "$stderr" == *"error: snapshot $NS/s1 failed: "*"disk on fire"* ]]
+	[[ "$stderr" == *"the failed VolumeSnapshot is still there: kubectl volsnap delete s1 -n $NS removes it"* ]]
+	snapshot_exists s1
+}
+
+@test "take off a terminal prints a plain progress line now and then while it waits" {
+	make_pvc data
+	never_ready data
+	VOLSNAP_PROGRESS_INTERVAL_SECONDS=1 run --separate-stderr volsnap take data -n "$NS" --name s1 --timeout 4s
+	assert_status 1
+	[ "$(printf '%s\n' "$stderr" | grep -c "^snapshot $NS/s1 ([0-9]*s): ")" -ge 2 ]
+	[[ "$stderr" != *$'\r'* && "$stderr" != *$'\e'* ]]
+}
+
+# interrupt SIGNAL: take of a never-ready snapshot, interrupted while it waits.
+interrupt_take() {
+	make_pvc data
+	never_ready data
+	# A script's background job ignores SIGINT; give it the default back, as
+	# a terminal's foreground job has.
+	env --default-signal=INT kubectl volsnap take data -n "$NS" --name s1 --timeout 60s \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	local pid=$! rc=0
+	wait_for 30 snapshot_exists s1
+	sleep 1
+	kill -s "$1" "$pid"
+	wait "$pid" || rc=$?
+	status=$rc
+	stderr=$(cat "$BATS_TEST_TMPDIR/err")
+}
+
+@test "take interrupted (SIGINT) while waiting: exit 130, the snapshot goes on, describe and delete named" {
+	interrupt_take INT
+	assert_status 130
+	[[ "$stderr" == *"error: interrupted: snapshot $NS/s1 still exists and the snapshot goes on without this command"* ]]
+	[[ "$stderr" == *"kubectl volsnap describe s1 -n $NS"*"kubectl volsnap delete s1 -n $NS"* ]]
+	[ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+	snapshot_alive s1
+}
+
+@test "take interrupted (SIGTERM) while waiting: exit 130, the snapshot is left alone" {
+	interrupt_take TERM
+	assert_status 130
+	[[ "$stderr" == *"interrupted: snapshot $NS/s1 still exists"* ]]
+	snapshot_alive s1
 }
 
 @test "take --dry-run=client -o yaml prints the manifest and creates nothing" {

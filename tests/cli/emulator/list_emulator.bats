@@ -98,4 +98,7 @@ JSON
 	"$REPO_ROOT/tests/apiserver/stop.sh" "$emu" >/dev/null 2>&1
 	assert_status 1
 	[[ "$stderr" == "error: the snapshot CRDs (snapshot.storage.k8s.io) are not installed in this cluster; "* ]]
+	# The hint says what to run, not "install" once more.
+	[ "$(grep -o install <<<"$stderr" | wc -l)" -eq 1 ]
+	[[ "$stderr" == *"kubectl volsnap setup"* ]]
 }
