@@ -313,7 +313,7 @@ static int create(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, js
 {
 	struct kube_error err = {0};
 	char *path = kube_path(&t->api.snapshots, t->ns, NULL, NULL);
-	int rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+	int rc = kube_create_once(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
 	free(path);
 	if (rc == 0)
 		return EXIT_OK;
