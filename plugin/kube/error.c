@@ -248,8 +248,10 @@ char *kube_clean_text(const char *s, size_t len, size_t max)
 				strbuf_add(&sb, (const char *)p, n);
 				p += n;
 			} else {
+				/* A C1 control is one '?', as ESC is. */
+				bool c1 = p[0] == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] < 0xA0;
 				strbuf_addch(&sb, '?');
-				p++;
+				p += c1 ? 2 : 1;
 			}
 		}
 	}

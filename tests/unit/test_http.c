@@ -265,6 +265,13 @@ static void test_token_file_reread(void **state)
 	assert_int_equal(kube_get(f->client, "/c", NULL, &err), -1);
 	assert_int_equal(err.kind, KUBE_ERR_CREDENTIALS);
 	kube_error_clear(&err);
+
+	/* Issue 9 item 6: a token file that never ends is refused, not read to OOM. */
+	f->cfg.token_file = "/dev/zero";
+	assert_int_equal(kube_get(f->client, "/d", NULL, &err), -1);
+	assert_int_equal(err.kind, KUBE_ERR_CREDENTIALS);
+	assert_non_null(strstr(err.message, "token file /dev/zero is larger than 1024 KiB"));
+	kube_error_clear(&err);
 	f->cfg.token_file = NULL;
 }
 
