@@ -3,7 +3,10 @@
 #   tests/run.sh all        unit tests (plain and under valgrind), the CLI suites on
 #                           the emulator with the ASan+UBSan build, and the CLI suites
 #                           on a real kube-apiserver with the plain build
-#   tests/run.sh unit emulator real unit-valgrind emulator-asan   any subset, in order
+#   tests/run.sh unit emulator real unit-valgrind emulator-asan fuzz chaos   any subset, in order
+#                           (fuzz: the libFuzzer targets over their corpora, a few
+#                           seconds each; chaos: commands through a fault-injecting
+#                           proxy in front of the real kube-apiserver, tests/chaos/)
 # VOLSNAP_BUILD=build-asan uses the sanitizer build throughout; VOLSNAP_VALGRIND=1
 # runs every binary under valgrind. Sanitizer and valgrind findings count as failures.
 # VOLSNAP_CLI_ONLY=REGEX runs only the bats files whose path matches (for development).
@@ -16,7 +19,7 @@ BIN="$ROOT/kubectl-volsnap"
 [ "$BUILD" = build ] || BIN="$ROOT/$BUILD/kubectl-volsnap"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(lint unit unit-valgrind emulator-asan real)
+[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(lint unit unit-valgrind fuzz emulator-asan real chaos)
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -175,6 +178,14 @@ for s in "${suites[@]}"; do
 		fi
 		;;
 	unit) run_unit ;;
+	fuzz)
+		# Each libFuzzer target replays its corpus (the regression inputs) and
+		# fuzzes a few seconds; `make fuzz` runs them for minutes.
+		echo "== fuzz targets over their corpora"
+		tests/fuzz/run.sh "${VOLSNAP_FUZZ_SECONDS:-3}" >"$WORK/fuzz.tap" 2>&1
+		grep -vE '^(ok |1\.\.)' "$WORK/fuzz.tap"
+		count_tap fuzz "$WORK/fuzz.tap"
+		;;
 	unit-valgrind) VOLSNAP_VALGRIND=1 run_unit ;;
 	emulator) run_cli apiserver tests/cli/common tests/cli/emulator ;;
 	emulator-asan)
@@ -193,7 +204,7 @@ for s in "${suites[@]}"; do
 		run_cli realserver tests/cli/common
 		;;
 	*)
-		echo "unknown suite: $s (use unit, unit-valgrind, emulator, emulator-asan, real or all)" >&2
+		echo "unknown suite: $s (use lint, unit, unit-valgrind, fuzz, emulator, emulator-asan, real, chaos or all)" >&2
 		exit 2
 		;;
 	esac

@@ -512,6 +512,13 @@ out:
 	return rc;
 }
 
+int exec_parse_credential(const struct kube_config *cfg, const char *buf, size_t len, struct kube_exec_credential *cred,
+			  struct kube_error *err)
+{
+	const struct strbuf sb = {(char *)buf, len, len};
+	return parse_credential(cfg, &sb, cred, err);
+}
+
 static void wipe(struct strbuf *sb)
 {
 	if (sb->alloc)

@@ -212,7 +212,10 @@ static char *hint_for(long code, const char *method, const struct api_path *ap)
  * obey them as they obey ESC. */
 static size_t utf8_len(const unsigned char *p, size_t left)
 {
-	size_t n = p[0] >= 0xF0 && p[0] <= 0xF4 ? 4 : p[0] >= 0xE0 ? 3 : p[0] >= 0xC2 && p[0] < 0xE0 ? 2 : 0;
+	size_t n = p[0] >= 0xC2 && p[0] <= 0xDF	  ? 2
+		   : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+		   : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+						  : 0;
 	if (!n || n > left)
 		return 0;
 	for (size_t i = 1; i < n; i++)
@@ -244,6 +247,8 @@ char *kube_clean_text(const char *s, size_t len, size_t max)
 			strbuf_addch(&sb, (char)*p++);
 		} else {
 			size_t n = utf8_len(p, (size_t)(end - p));
+			if (sb.len + n > max)
+				break; /* a character is never cut in half */
 			if (n) {
 				strbuf_add(&sb, (const char *)p, n);
 				p += n;

@@ -643,16 +643,17 @@ static bool refused(const struct http_xfer *x, CURLcode rc)
 	return os_errno == ECONNREFUSED;
 }
 
-/* No TCP connection came up in time: nothing answers at that address. */
+/* Time ran out before the request could even be sent (no connection, or no
+ * TLS handshake): nothing answers at that address. A reused connection has
+ * no connect time, so what tells is that no request byte went out. */
 static bool silent_server(const struct http_xfer *x, CURLcode rc)
 {
-	curl_off_t connected = 0;
-	long os_errno = 0;
+	long sent = 0, os_errno = 0;
 	if (rc != CURLE_OPERATION_TIMEDOUT && rc != CURLE_COULDNT_CONNECT)
 		return false;
-	curl_easy_getinfo(x->easy, CURLINFO_CONNECT_TIME_T, &connected);
+	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &sent);
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
-	return connected == 0 && (rc == CURLE_OPERATION_TIMEDOUT || os_errno == ETIMEDOUT);
+	return sent == 0 && (rc == CURLE_OPERATION_TIMEDOUT || os_errno == ETIMEDOUT);
 }
 
 /* Connection failures worth another try. Writes are retried only when the

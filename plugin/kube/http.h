@@ -82,6 +82,14 @@ int http_xfer_json(struct http_xfer *x, json_object **out, struct kube_error *er
 
 int64_t http_now_ms(void);
 
+/* auth_exec.c: an exec plugin's output as client-go checks it (cfg->exec set). */
+int exec_parse_credential(const struct kube_config *cfg, const char *buf, size_t len, struct kube_exec_credential *cred,
+			  struct kube_error *err);
+/* watch.c: a watch stream's bytes, fed in writes of chunk bytes (0 = one) as
+ * the client feeds them; events to on_event. -1 with err when the stream is
+ * garbled or carries an ERROR event (other than 410). For tests and fuzzing. */
+int watch_decode(const char *buf, size_t len, size_t chunk, kube_event_fn on_event, void *ud, struct kube_error *err);
+
 /* A deadline for every request of the client from now on (a command's wait:
  * its lists and reads too), kept when an earlier one is already set; returns
  * what to hand back to http_restore_deadline. */

@@ -344,6 +344,34 @@ static int watch_loop(struct watch *w, int64_t deadline_ms, struct kube_error *e
 	}
 }
 
+int watch_decode(const char *buf, size_t len, size_t chunk, kube_event_fn on_event, void *ud, struct kube_error *err)
+{
+	static const struct kube_watch_opts none;
+	struct watch w = {.path = "(stream)", .o = &none, .on_event = on_event, .ud = ud};
+	int rc = 0;
+
+	w.tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	for (size_t off = 0; off < len && !rc; off += chunk ? chunk : len) {
+		size_t n = chunk && len - off > chunk ? chunk : len - off;
+		rc = feed(buf + off, n, &w);
+	}
+	if (w.stop < 0)
+		rc = callback_failed(&w, err) == STEP_FAIL ? -1 : 0;
+	else if (w.failure)
+		rc = event_failure(&w, err) == STEP_FAIL ? -1 : 0;
+	else if (w.garbled) {
+		kube_error_set(err, KUBE_ERR_PROTOCOL, 200, NULL, NULL, "the stream is not JSON");
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	free(w.rv);
+	if (w.failure)
+		json_object_put(w.failure);
+	json_tokener_free(w.tok);
+	return rc;
+}
+
 int kube_watch(struct kube_client *c, const char *collection_path, const struct kube_watch_opts *opts,
 	       kube_event_fn on_event, void *ud, struct kube_error *err)
 {

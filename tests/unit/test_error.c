@@ -189,6 +189,14 @@ static void test_server_text_is_cleaned_and_capped(void **state)
 	from(&err, "GET", SNAP_PATH, 502, "text/html", "<html>\x1b[31mBad gateway\xc2\x85</html>");
 	assert_string_equal(err.message, "<html>?[31mBad gateway?</html>");
 	kube_error_clear(&err);
+
+	/* Found by fuzzing: 0xFF is no lead byte, and a cut never splits a character. */
+	char *c = kube_clean_text("\xff\x87\x87x", 4, 10);
+	assert_string_equal(c, "???x");
+	free(c);
+	c = kube_clean_text("ab\xe2\x82\xac", 5, 4);
+	assert_string_equal(c, "ab...");
+	free(c);
 }
 
 int main(void)
