@@ -95,7 +95,7 @@ lint:
 	@tests/lint.sh
 
 format:
-	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC)
+	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC) $(FUZZ_SRC)
 
 clean:
 	rm -rf build build-asan build-fuzz kubectl-volsnap

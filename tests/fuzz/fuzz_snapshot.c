@@ -51,7 +51,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	json_object *snaps = jget(doc, "snapshots");
 	if (json_object_is_type(snaps, json_type_array)) {
 		json_object *pvcs = jget(doc, "pvcs");
-		struct prune_policy pol = {.keep_last = 1 + (now & 3), .keep_within_ms = (now & 1) ? 86400000 : 0,
+		struct prune_policy pol = {.keep_last = 1 + (now & 3),
+					   .keep_within_ms = (now & 1) ? 86400000 : 0,
 					   .include_unmanaged = now & 4};
 		struct prune_plan plan = {0};
 		plan_prune(snaps, json_object_is_type(pvcs, json_type_array) ? pvcs : NULL, now, &pol, &plan);

@@ -25,8 +25,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *drivers[8];
 		size_t nd = 0;
 		json_object *dl = jget(doc, "drivers");
-		for (size_t i = 0; json_object_is_type(dl, json_type_array) && i < json_object_array_length(dl) && nd < 8;
-		     i++) {
+		for (size_t i = 0;
+		     json_object_is_type(dl, json_type_array) && i < json_object_array_length(dl) && nd < 8; i++) {
 			const char *d = json_object_get_string(json_object_array_get_idx(dl, i));
 			if (d)
 				drivers[nd++] = d;
