@@ -203,6 +203,15 @@ for s in "${suites[@]}"; do
 		fi
 		run_cli realserver tests/cli/common
 		;;
+	chaos)
+		# The commands through a seeded fault-injecting proxy in front of the
+		# real kube-apiserver, invariants checked afterwards (about a minute).
+		echo "== chaos: 20% faults in front of the real kube-apiserver"
+		tests/chaos/run.sh "$BIN" >"$WORK/chaos.tap" 2>&1
+		grep -vE '^(ok |1\.\.)' "$WORK/chaos.tap"
+		grep -q '^ok ' "$WORK/chaos.tap" || echo "not ok 1 - chaos suite did not run" >>"$WORK/chaos.tap"
+		count_tap chaos "$WORK/chaos.tap"
+		;;
 	*)
 		echo "unknown suite: $s (use lint, unit, unit-valgrind, fuzz, emulator, emulator-asan, real, chaos or all)" >&2
 		exit 2
