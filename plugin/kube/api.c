@@ -166,8 +166,10 @@ int kube_create_once(struct kube_client *c, const char *collection_path, json_ob
 		return kube_create(c, collection_path, obj, flags, out, err);
 	for (int attempt = 1;; attempt++) {
 		json_object *found = NULL;
-		if (kube_create(c, collection_path, obj, flags, out, err) == 0)
+		if (kube_create(c, collection_path, obj, flags, out, err) == 0) {
+			kube_error_clear(err); /* an earlier attempt's */
 			return 0;
+		}
 		bool unclear = outcome_unknown(err);
 		/* AlreadyExists after an unclear attempt, or a copy libcurl or a
 		 * proxy replayed: the marker says whose object it is. */
@@ -212,8 +214,10 @@ int kube_delete_once(struct kube_client *c, const char *path, const struct kube_
 	if (opts && (opts->flags & KUBE_DRY_RUN))
 		return kube_delete(c, path, opts, NULL, err);
 	for (int attempt = 1;; attempt++) {
-		if (kube_delete(c, path, opts, NULL, err) == 0)
+		if (kube_delete(c, path, opts, NULL, err) == 0) {
+			kube_error_clear(err); /* an earlier attempt's */
 			return 0;
+		}
 		/* NotFound, or a failed precondition, after an attempt that may
 		 * have deleted it: that attempt's doing. */
 		if (sent_unclear && (kube_error_is_not_found(err) || kube_error_is_conflict(err)) &&
