@@ -130,3 +130,15 @@ count_snapshots() { kc get volumesnapshots -n "$NS" -o name | grep -c . || true;
 	one_error_line
 	[[ "$stderr" == *"not ready after 3s"* ]] || { echo "$stderr" >&2; false; }
 }
+
+@test "server text reaches the terminal without escape sequences, and a long Status message is cut" {
+	long=$(head -c 3000 /dev/zero | tr '\0' x)
+	body="{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"code\":422,\"reason\":\"Invalid\",\"message\":\"bad \\u001b]0;pwned\\u0007\\u001b[2J $long\"}"
+	emulator_ctl faults "$(python3 -c 'import json,sys; print(json.dumps({"method":"GET","path":sys.argv[1],"status":422,"body":sys.argv[2],"content_type":"application/json"}))' "namespaces/$NS/volumesnapshots" "$body")" >/dev/null
+	run --separate-stderr volsnap list -n "$NS"
+	assert_status 1
+	one_error_line
+	[[ "$stderr" == *"bad ?]0;pwned??[2J xxx"* ]] || { echo "$stderr" >&2; false; }
+	! printf '%s' "$stderr" | grep -q $'\x1b'
+	[ "${#stderr}" -lt 1300 ]
+}
