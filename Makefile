@@ -29,8 +29,8 @@ UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/unit/%)
 BIN := $(if $(filter 1,$(SANITIZE)),$(BUILD)/kubectl-volsnap,kubectl-volsnap)
 
-.PHONY: all deps test test-unit test-cli test-emulator test-real test-asan test-valgrind demo install \
-	uninstall clean lint format bench mutate static dist image
+.PHONY: all deps fuzz fuzz-bins test test-unit test-cli test-emulator test-real test-asan test-valgrind demo \
+	install uninstall clean lint format bench mutate static dist image
 all: $(BIN)
 
 $(BIN): $(OBJ)
@@ -56,6 +56,7 @@ deps:
 test: deps
 	@$(MAKE) -s all unit-bins
 	@$(MAKE) -s SANITIZE=1 all
+	@$(MAKE) -s fuzz-bins
 	@tests/run.sh all
 
 test-unit:
@@ -108,9 +109,35 @@ lint:
 	@tests/lint.sh
 
 format:
-	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC)
+	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC) $(FUZZ_SRC)
 
 clean:
-	rm -rf build build-asan build-static dist kubectl-volsnap
+	rm -rf build build-asan build-static build-fuzz dist kubectl-volsnap
 
--include $(OBJ:.o=.d)
+# libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan
+# into build-fuzz/. `make fuzz` runs each for FUZZ_SECONDS (default 300) from
+# its corpus in tests/fuzz/corpus/; tests/run.sh fuzz replays the corpora.
+FUZZ_CC ?= clang
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -D_DEFAULT_SOURCE -D_POSIX_C_SOURCE=200809L -Iplugin -I. \
+	-DVOLSNAP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) -g -O1 $(FUZZ_SAN) -MMD -MP
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_OBJ:$(BUILD)/%=build-fuzz/%)
+FUZZ_SECONDS ?= 300
+
+build-fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+
+build-fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB_OBJ) $(PKG_LIBS) -lpthread
+
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz: deps
+	@$(MAKE) -s fuzz-bins
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+-include $(OBJ:.o=.d) $(FUZZ_LIB_OBJ:.o=.d)

@@ -123,6 +123,15 @@ void check_facts_release(struct check_facts *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* Leading digits, bounded: atoi overflows on a server's "99999999999". */
+static int version_number(const char *s)
+{
+	int n = 0;
+	for (; *s >= '0' && *s <= '9' && n < 100000; s++)
+		n = n * 10 + (*s - '0');
+	return n;
+}
+
 static void derive_version(struct check_facts *f)
 {
 	json_object *v = check_object(f, READ_VERSION);
@@ -132,8 +141,8 @@ static void derive_version(struct check_facts *f)
 		return;
 	f->git_version = xstrdup(gv);
 	if (!provider_parse_version(gv, &f->major, &f->minor, &patch)) {
-		f->major = atoi(jstr_or(v, "major", "0"));
-		f->minor = atoi(jstr_or(v, "minor", "0")); /* "30+" reads as 30 */
+		f->major = version_number(jstr_or(v, "major", "0"));
+		f->minor = version_number(jstr_or(v, "minor", "0")); /* "30+" reads as 30 */
 	}
 }
 

@@ -330,7 +330,8 @@ static int run_import(struct cmd_ctx *ctx, int argc, char **argv)
 const struct command cmd_import = {
     .name = "import",
     .summary = "Create snapshots in this namespace from an export archive",
-    .usage = "import FILE|- [-n NS] [--name N] [--class C] [--restore-to PVC] [--dry-run] [--wait|--no-wait] [--timeout 5m]",
+    .usage =
+	"import FILE|- [-n NS] [--name N] [--class C] [--restore-to PVC] [--dry-run] [--wait|--no-wait] [--timeout 5m]",
     .help = "Checks the archive (gzip, complete, every file's sha256, a known format version, no\n"
 	    "absolute or '..' paths, no links, no oversize members) and the target (the CSI driver and\n"
 	    "a StorageClass of it exist, no name is taken; zones and regions are compared) before it\n"

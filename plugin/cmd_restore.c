@@ -280,7 +280,7 @@ static int create(struct cmd_ctx *ctx, struct kube_client *c, struct restore *r,
 {
 	struct kube_error err = {0};
 	char *path = kube_path(&KUBE_PVCS, r->ns, NULL, NULL);
-	int rc = kube_create(c, path, manifest, r->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+	int rc = kube_create_once(c, path, manifest, r->dry_server ? KUBE_DRY_RUN : 0, created, &err);
 	free(path);
 	if (rc == 0)
 		return EXIT_OK;

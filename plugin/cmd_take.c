@@ -354,7 +354,7 @@ static int create(struct cmd_ctx *ctx, struct kube_client *c, struct take *t, js
 	/* The default name is the PVC and the second: a second take of the same
 	 * PVC in that second gets a short suffix instead of failing. */
 	for (int attempt = 0; attempt < NAME_ATTEMPTS; attempt++) {
-		rc = kube_create(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
+		rc = kube_create_once(c, path, manifest, t->dry_server ? KUBE_DRY_RUN : 0, created, &err);
 		if (rc == 0 || t->name || !kube_error_is_conflict(&err))
 			break;
 		kube_error_clear(&err);

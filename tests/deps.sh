@@ -4,7 +4,8 @@
 set -euo pipefail
 
 packages=(gcc make pkg-config libcurl4-openssl-dev libyaml-dev libjson-c-dev libarchive-dev
-	libcmocka-dev bats python3 python3-yaml openssl curl ca-certificates valgrind)
+	libcmocka-dev bats python3 python3-yaml openssl curl ca-certificates valgrind
+	clang libclang-rt-dev) # clang + libFuzzer: the fuzz suite (make fuzz, tests/run.sh fuzz)
 missing=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

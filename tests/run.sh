@@ -3,7 +3,10 @@
 #   tests/run.sh all        unit tests (plain and under valgrind), the CLI suites on
 #                           the emulator with the ASan+UBSan build, and the CLI suites
 #                           on a real kube-apiserver with the plain build
-#   tests/run.sh unit emulator real unit-valgrind emulator-asan   any subset, in order
+#   tests/run.sh unit emulator real unit-valgrind emulator-asan fuzz chaos   any subset, in order
+#                           (fuzz: the libFuzzer targets over their corpora, a few
+#                           seconds each; chaos: commands through a fault-injecting
+#                           proxy in front of the real kube-apiserver, tests/chaos/)
 #   tests/run.sh emulator-static real-static   the static release binary (make static)
 #                           through the same suites, plus tests/release/ (krew
 #                           archive and manifest, container image); builds
@@ -21,7 +24,8 @@ BIN="$ROOT/kubectl-volsnap"
 [ "$BUILD" = build ] || BIN="$ROOT/$BUILD/kubectl-volsnap"
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] && suites=(lint unit unit-valgrind emulator-asan real emulator-static real-static)
+[ ${#suites[@]} -eq 0 ] || [ "${suites[0]}" = all ] &&
+	suites=(lint unit unit-valgrind fuzz emulator-asan real chaos emulator-static real-static)
 
 passed=0 failed=0 skipped=0
 failures=()
@@ -211,6 +215,14 @@ for s in "${suites[@]}"; do
 		fi
 		;;
 	unit) run_unit ;;
+	fuzz)
+		# Each libFuzzer target replays its corpus (the regression inputs) and
+		# fuzzes a few seconds; `make fuzz` runs them for minutes.
+		echo "== fuzz targets over their corpora"
+		tests/fuzz/run.sh "${VOLSNAP_FUZZ_SECONDS:-3}" >"$WORK/fuzz.tap" 2>&1
+		grep -vE '^(ok |1\.\.)' "$WORK/fuzz.tap"
+		count_tap fuzz "$WORK/fuzz.tap"
+		;;
 	unit-valgrind) VOLSNAP_VALGRIND=1 run_unit ;;
 	emulator) run_cli apiserver tests/cli/common tests/cli/emulator ;;
 	emulator-asan)
@@ -234,9 +246,19 @@ for s in "${suites[@]}"; do
 		run_cli realserver tests/cli/common tests/release/real
 		use_binary "$BIN"
 		;;
+	chaos)
+		# The commands through a seeded fault-injecting proxy in front of the
+		# real kube-apiserver, invariants checked afterwards (about a minute).
+		build_realserver || continue
+		echo "== chaos: 20% faults in front of the real kube-apiserver"
+		tests/chaos/run.sh "$BIN" >"$WORK/chaos.tap" 2>&1
+		grep -vE '^(ok |1\.\.)' "$WORK/chaos.tap"
+		grep -q '^ok ' "$WORK/chaos.tap" || echo "not ok 1 - chaos suite did not run" >>"$WORK/chaos.tap"
+		count_tap chaos "$WORK/chaos.tap"
+		;;
 	*)
-		echo "unknown suite: $s (use unit, unit-valgrind, emulator, emulator-asan, real, emulator-static," \
-			"real-static or all)" >&2
+		echo "unknown suite: $s (use lint, unit, unit-valgrind, fuzz, emulator, emulator-asan, real, chaos," \
+			"emulator-static, real-static or all)" >&2
 		exit 2
 		;;
 	esac

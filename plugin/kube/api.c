@@ -2,6 +2,7 @@
  * parallel calls. The transport (retries, auth, logging) is http.c. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kube/http.h"
 #include "kube/kube.h"
@@ -10,6 +11,7 @@
 #include "util/xalloc.h"
 
 #define DEFAULT_PAGE 500 /* client-go's reflector page size */
+#define MAX_PAGES 100000 /* 50 million objects at the default size: a server in a loop, not a cluster */
 
 /* Appends key=value to a path, starting the query when there is none yet. */
 static void add_query(struct strbuf *sb, const char *key, const char *value)
@@ -109,6 +111,147 @@ int kube_delete(struct kube_client *c, const char *path, const struct kube_delet
 	return rc;
 }
 
+/* ---- idempotent writes ------------------------------------------------------ */
+
+/* No answer arrived: the write may or may not have been carried out. */
+static bool answer_lost(const struct kube_error *e)
+{
+	return (e->kind == KUBE_ERR_TRANSPORT || e->kind == KUBE_ERR_TIMEOUT) && !e->http_code;
+}
+
+/* An answer that does not say whether the write happened: a lost one, or a
+ * server error (a proxy's 502/504, an apiserver's 500 after etcd wrote). */
+static bool outcome_unknown(const struct kube_error *e)
+{
+	return answer_lost(e) || (e->kind == KUBE_ERR_API && e->http_code >= 500 && e->http_code != 501);
+}
+
+static void pause_before_retry(int attempt)
+{
+	struct timespec ts = {0, (long)(100L << attempt) * 1000000L};
+	nanosleep(&ts, NULL);
+}
+
+static bool carries_marker(json_object *obj, const char *id)
+{
+	json_object *ann = jget(obj, "metadata.annotations");
+	json_object *v = NULL;
+	return json_object_is_type(ann, json_type_object) &&
+	       json_object_object_get_ex(ann, KUBE_REQUEST_ID_ANNOTATION, &v) &&
+	       json_object_is_type(v, json_type_string) && !strcmp(json_object_get_string(v), id);
+}
+
+/* After an unclear create: 1 = ours exists (*found set), 0 = absent, -1 = some
+ * other object holds the name or it could not be read. */
+static int find_ours(struct kube_client *c, const char *collection_path, const char *name, json_object **found)
+{
+	struct kube_error gerr = {0};
+	char *path = xasprintf("%s/%s", collection_path, name);
+	json_object *obj = NULL;
+	int rc = kube_get(c, path, &obj, &gerr);
+	free(path);
+	*found = NULL;
+	if (rc < 0) {
+		rc = kube_error_is_not_found(&gerr) ? 0 : -1;
+		kube_error_clear(&gerr);
+		return rc;
+	}
+	if (carries_marker(obj, kube_client_request_id(c))) {
+		*found = obj;
+		return 1;
+	}
+	json_object_put(obj);
+	return -1;
+}
+
+int kube_create_once(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags,
+		     json_object **out, struct kube_error *err)
+{
+	const char *name = jstr(obj, "metadata.name");
+	json_object *ann = jget(obj, "metadata.annotations");
+	if (out)
+		*out = NULL;
+	if (!json_object_is_type(ann, json_type_object)) {
+		ann = json_object_new_object();
+		jset(obj, "metadata.annotations", ann);
+	}
+	json_object_object_add(ann, KUBE_REQUEST_ID_ANNOTATION, json_object_new_string(kube_client_request_id(c)));
+	if (!name || (flags & KUBE_DRY_RUN))
+		return kube_create(c, collection_path, obj, flags, out, err);
+	for (int attempt = 1;; attempt++) {
+		json_object *found = NULL;
+		if (kube_create(c, collection_path, obj, flags, out, err) == 0) {
+			kube_error_clear(err); /* an earlier attempt's */
+			return 0;
+		}
+		bool unclear = outcome_unknown(err);
+		/* AlreadyExists after an unclear attempt, or a copy libcurl or a
+		 * proxy replayed: the marker says whose object it is. */
+		if (!unclear && !kube_error_is_conflict(err))
+			return -1;
+		int r = find_ours(c, collection_path, name, &found);
+		if (r > 0) {
+			kube_error_clear(err);
+			if (out)
+				*out = found;
+			else
+				json_object_put(found);
+			return 0;
+		}
+		/* Sent again only when no answer came and nothing holds the name. */
+		if (r < 0 || !answer_lost(err) || attempt >= KUBE_WRITE_ATTEMPTS)
+			return -1;
+		pause_before_retry(attempt);
+	}
+}
+
+/* After an unclear delete: true when the object (that uid) is gone or going. */
+static bool deletion_done(struct kube_client *c, const char *path, const char *uid)
+{
+	struct kube_error gerr = {0};
+	json_object *obj = NULL;
+	if (kube_get(c, path, &obj, &gerr) < 0) {
+		bool gone = kube_error_is_not_found(&gerr);
+		kube_error_clear(&gerr);
+		return gone;
+	}
+	const char *now = jstr(obj, "metadata.uid");
+	bool done = (uid && now && strcmp(uid, now)) || jget(obj, "metadata.deletionTimestamp");
+	json_object_put(obj);
+	return done;
+}
+
+int kube_delete_once(struct kube_client *c, const char *path, const struct kube_delete_opts *opts,
+		     struct kube_error *err)
+{
+	bool sent_unclear = false;
+	if (opts && (opts->flags & KUBE_DRY_RUN))
+		return kube_delete(c, path, opts, NULL, err);
+	for (int attempt = 1;; attempt++) {
+		if (kube_delete(c, path, opts, NULL, err) == 0) {
+			kube_error_clear(err); /* an earlier attempt's */
+			return 0;
+		}
+		/* NotFound, or a failed precondition, after an attempt that may
+		 * have deleted it: that attempt's doing. */
+		if (sent_unclear && (kube_error_is_not_found(err) || kube_error_is_conflict(err)) &&
+		    deletion_done(c, path, opts ? opts->uid : NULL)) {
+			kube_error_clear(err);
+			return 0;
+		}
+		if (!outcome_unknown(err))
+			return -1;
+		sent_unclear = true;
+		if (deletion_done(c, path, opts ? opts->uid : NULL)) {
+			kube_error_clear(err);
+			return 0;
+		}
+		if (!answer_lost(err) || attempt >= KUBE_WRITE_ATTEMPTS)
+			return -1;
+		pause_before_retry(attempt);
+	}
+}
+
 /* ---- LIST ------------------------------------------------------------------ */
 
 static char *list_url(const char *path, const struct kube_list_opts *o, const char *cont)
@@ -133,6 +276,19 @@ static char *next_continue(json_object *page)
 {
 	const char *s = jstr(page, "metadata.continue");
 	return s && *s ? xstrdup(s) : NULL;
+}
+
+/* A server (or a proxy) that hands back the token it was given, or pages
+ * without end, would keep a list going forever. */
+static bool continue_loops(const char *prev, const char *next, long pages)
+{
+	return next && ((prev && !strcmp(prev, next)) || pages >= MAX_PAGES);
+}
+
+static void set_loop_error(struct kube_error *err, const char *path)
+{
+	kube_error_set(err, KUBE_ERR_PROTOCOL, 200, NULL, NULL,
+		       "GET %s: the server's pages do not end (a continue token repeats)", path);
 }
 
 static int callback_failed(struct kube_error *err, const char *path)
@@ -174,6 +330,7 @@ int kube_list_each(struct kube_client *c, const char *path, const struct kube_li
 {
 	char *cont = NULL, *rv = NULL;
 	int rc = -1, stop = 0;
+	long pages = 0;
 
 	do {
 		json_object *page = NULL;
@@ -185,9 +342,14 @@ int kube_list_each(struct kube_client *c, const char *path, const struct kube_li
 		if (!rv)
 			rv = xstrdup_or_null(jstr(page, "metadata.resourceVersion"));
 		stop = deliver_page(page, path, opts, on_item, ud, err);
-		free(cont);
-		cont = next_continue(page);
+		char *next = next_continue(page);
 		json_object_put(page);
+		if (stop >= 0 && !stop && continue_loops(cont, next, ++pages)) {
+			set_loop_error(err, path);
+			stop = -1;
+		}
+		free(cont);
+		cont = next;
 		if (stop < 0)
 			goto out;
 	} while (cont && !stop);
@@ -228,7 +390,9 @@ struct many_call {
 	struct http_xfer x; /* first: on_complete gets &x and finds the rest */
 	struct kube_call *call;
 	json_object *list; /* LIST: the first page, later pages' items appended */
-	bool bad_page;
+	char *cont;	   /* LIST: the token of the page being read */
+	long pages;
+	bool bad_page, looped;
 };
 
 /* LIST under call_many: gather this page and ask for the next one. */
@@ -257,11 +421,17 @@ static int list_page_done(struct http_xfer *x)
 	cont = next_continue(page);
 	if (page != m->list)
 		json_object_put(page);
+	if (continue_loops(m->cont, cont, ++m->pages)) {
+		m->looped = true;
+		free(cont);
+		cont = NULL;
+	}
+	free(m->cont);
+	m->cont = cont;
 	if (!cont)
 		return 0;
 	free(x->path);
 	x->path = list_url(m->call->path, NULL, cont);
-	free(cont);
 	return 1;
 }
 
@@ -290,7 +460,10 @@ static void many_result(struct many_call *m)
 		return;
 	}
 	call->rc = http_xfer_json(&m->x, NULL, &call->err);
-	if (call->rc == 0 && m->bad_page) {
+	if (call->rc == 0 && m->looped) {
+		set_loop_error(&call->err, call->path);
+		call->rc = -1;
+	} else if (call->rc == 0 && m->bad_page) {
 		kube_error_set(&call->err, KUBE_ERR_PROTOCOL, m->x.code, NULL, NULL, "GET %s: the answer is not a list",
 			       call->path);
 		call->rc = -1;
@@ -325,6 +498,7 @@ int kube_call_many(struct kube_client *c, struct kube_call *calls, size_t n, str
 			many_result(&ms[i]);
 		if (ms[i].list)
 			json_object_put(ms[i].list);
+		free(ms[i].cont);
 		http_xfer_release(&ms[i].x);
 	}
 	free(xs);

@@ -150,6 +150,9 @@ static void b64_encode(struct strbuf *sb, const unsigned char *in, size_t len)
 	}
 }
 
+/* A CA bundle is some KiB; a path to /dev/zero must not read forever. */
+#define CA_FILE_MAX (4u << 20)
+
 static int read_file(const char *path, struct strbuf *sb)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -157,8 +160,13 @@ static int read_file(const char *path, struct strbuf *sb)
 		return -1;
 	char chunk[4096];
 	ssize_t n;
-	while ((n = read(fd, chunk, sizeof(chunk))) > 0)
+	while ((n = read(fd, chunk, sizeof(chunk))) > 0) {
+		if (sb->len + (size_t)n > CA_FILE_MAX) {
+			n = -1;
+			break;
+		}
 		strbuf_add(sb, chunk, (size_t)n);
+	}
 	close(fd);
 	return n < 0 ? -1 : 0;
 }
@@ -502,6 +510,13 @@ static int parse_credential(const struct kube_config *cfg, const struct strbuf *
 out:
 	json_object_put(obj);
 	return rc;
+}
+
+int exec_parse_credential(const struct kube_config *cfg, const char *buf, size_t len, struct kube_exec_credential *cred,
+			  struct kube_error *err)
+{
+	const struct strbuf sb = {(char *)buf, len, len};
+	return parse_credential(cfg, &sb, cred, err);
 }
 
 static void wipe(struct strbuf *sb)

@@ -11,6 +11,8 @@
 #include "util/strlist.h"
 #include "util/xalloc.h"
 
+#define PLAIN_MESSAGE_MAX 200 /* a plain-text answer's first line */
+
 void kube_error_clear(struct kube_error *err)
 {
 	free(err->reason);
@@ -205,6 +207,66 @@ static char *hint_for(long code, const char *method, const struct api_path *ap)
 	return NULL;
 }
 
+/* The length of the valid UTF-8 sequence at p (at most left bytes), 0 when
+ * there is none; C1 controls (U+0080-U+009F) count as invalid: terminals
+ * obey them as they obey ESC. */
+static size_t utf8_len(const unsigned char *p, size_t left)
+{
+	size_t n = p[0] >= 0xC2 && p[0] <= 0xDF	  ? 2
+		   : p[0] >= 0xE0 && p[0] <= 0xEF ? 3
+		   : p[0] >= 0xF0 && p[0] <= 0xF4 ? 4
+						  : 0;
+	if (!n || n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xC0) != 0x80)
+			return 0;
+	if (n == 2 && p[0] == 0xC2 && p[1] < 0xA0)
+		return 0;
+	if (n == 3 && ((p[0] == 0xE0 && p[1] < 0xA0) || (p[0] == 0xED && p[1] >= 0xA0)))
+		return 0; /* overlong, surrogate */
+	if (n == 4 && ((p[0] == 0xF0 && p[1] < 0x90) || (p[0] == 0xF4 && p[1] >= 0x90)))
+		return 0;
+	return n;
+}
+
+char *kube_clean_text(const char *s, size_t len, size_t max)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+
+	while (p < end && sb.len < max) {
+		if (*p == '\n' || *p == '\r' || *p == '\t') {
+			if (sb.len && sb.buf[sb.len - 1] != ' ')
+				strbuf_addch(&sb, ' ');
+			p++;
+		} else if (*p < 0x20 || *p == 0x7f) {
+			strbuf_addch(&sb, '?'); /* ESC and friends: the text, never the terminal's commands */
+			p++;
+		} else if (*p < 0x80) {
+			strbuf_addch(&sb, (char)*p++);
+		} else {
+			size_t n = utf8_len(p, (size_t)(end - p));
+			if (sb.len + n > max)
+				break; /* a character is never cut in half */
+			if (n) {
+				strbuf_add(&sb, (const char *)p, n);
+				p += n;
+			} else {
+				/* A C1 control is one '?', as ESC is. */
+				bool c1 = p[0] == 0xC2 && p + 1 < end && p[1] >= 0x80 && p[1] < 0xA0;
+				strbuf_addch(&sb, '?');
+				p += c1 ? 2 : 1;
+			}
+		}
+	}
+	while (sb.len && sb.buf[sb.len - 1] == ' ')
+		sb.buf[--sb.len] = '\0';
+	if (p < end)
+		strbuf_addstr(&sb, "...");
+	return strbuf_detach(&sb);
+}
+
 static char *first_line(const char *body, size_t len)
 {
 	while (len && strchr(" \t\r\n", *body)) {
@@ -214,9 +276,8 @@ static char *first_line(const char *body, size_t len)
 	size_t n = 0;
 	while (n < len && body[n] != '\n' && body[n] != '\r')
 		n++;
-	if (n > 200)
-		n = 200; /* an HTML error page is not a message */
-	return xstrndup(body, n);
+	/* An HTML error page is not a message. */
+	return kube_clean_text(body, n, PLAIN_MESSAGE_MAX);
 }
 
 /* By Content-Type (Appendix A), or by shape when a proxy dropped the header:
@@ -240,8 +301,10 @@ void kube_error_from_response(struct kube_error *err, const char *method, const 
 	err->hint = hint_for(code, method, &ap);
 	if (obj && !strcmp(jstr_or(obj, "kind", ""), "Status")) {
 		err->kind = KUBE_ERR_API;
-		err->reason = xstrdup_or_null(jstr(obj, "reason"));
-		err->message = xstrdup(jstr_or(obj, "message", "the server reported an error"));
+		const char *reason = jstr(obj, "reason");
+		const char *msg = jstr_or(obj, "message", "the server reported an error");
+		err->reason = reason ? kube_clean_text(reason, strlen(reason), STATUS_REASON_MAX) : NULL;
+		err->message = kube_clean_text(msg, strlen(msg), STATUS_MESSAGE_MAX);
 		err->status = obj;
 		obj = NULL;
 	} else if (code == 404 && !obj && ap.group) {

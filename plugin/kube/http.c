@@ -35,7 +35,10 @@
 #define RETRY_AFTER_CAP_S 10 /* a server asking for longer is not worth blocking a CLI on */
 #define BACKOFF_BASE_MS 100
 #define BACKOFF_CAP_MS 5000
-#define LOG_BODY_MAX 10240 /* kubectl -v=8 truncates bodies at about this size too */
+#define REFUSED_ATTEMPTS 3	  /* a refused connection is a server down or a wrong port: say so soon */
+#define LOG_BODY_MAX 10240	  /* kubectl -v=8 truncates bodies at about this size too */
+#define TOKEN_FILE_MAX (1u << 20) /* a bearer token is a few KiB; /dev/zero is not a token */
+#define RESPONSE_MAX (256u << 20) /* one answer (a LIST page of 500 objects is a few MiB) */
 
 struct kube_client {
 	const struct kube_config *cfg;
@@ -49,7 +52,47 @@ struct kube_client {
 	CURL *easy;
 	bool easy_busy;
 	int depth; /* http_run calls under way (callbacks may nest them) */
+	char request_id[33];
+	int64_t deadline_ms; /* every request ends by then (http_set_deadline), 0 = none */
 };
+
+int64_t http_set_deadline(struct kube_client *c, int64_t deadline_ms)
+{
+	int64_t old = c->deadline_ms;
+	if (!old || (deadline_ms && deadline_ms < old))
+		c->deadline_ms = deadline_ms;
+	return old;
+}
+
+void http_restore_deadline(struct kube_client *c, int64_t old)
+{
+	c->deadline_ms = old;
+}
+
+/* 128 random bits as hex: unique per invocation, for kube_create_once's marker. */
+static void make_request_id(char out[33])
+{
+	unsigned char r[16] = {0};
+	FILE *f = fopen("/dev/urandom", "rb");
+	size_t n = f ? fread(r, 1, sizeof r, f) : 0;
+	if (f)
+		fclose(f);
+	if (n != sizeof r) {
+		/* No /dev/urandom: time and pid still differ between invocations. */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t a = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec, b = (uint64_t)getpid();
+		memcpy(r, &a, sizeof a);
+		memcpy(r + 8, &b, sizeof b);
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(out + 2 * i, 3, "%02x", r[i]);
+}
+
+const char *kube_client_request_id(const struct kube_client *c)
+{
+	return c->request_id;
+}
 
 int64_t http_now_ms(void)
 {
@@ -226,6 +269,7 @@ int kube_client_new(const struct kube_config *cfg, const struct kube_client_opti
 		c->opts.connect_timeout_ms = 30000;
 	c->user_agent = c->opts.user_agent ? xstrdup(c->opts.user_agent)
 					   : xstrdup("kubectl-volsnap/" VOLSNAP_VERSION " (linux/" VOLSNAP_ARCH ")");
+	make_request_id(c->request_id);
 	c->server_url = trim_slash(cfg->server);
 	c->base_url = xstrdup(c->server_url);
 	if (cfg->tls_server_name && *cfg->tls_server_name && setup_server_name(c, err) < 0) {
@@ -342,6 +386,10 @@ static size_t on_write(char *buf, size_t size, size_t n, void *ud)
 		}
 		return len;
 	}
+	if (x->resp.len + len > RESPONSE_MAX) {
+		x->too_big = true;
+		return 0; /* ends the transfer with CURLE_WRITE_ERROR */
+	}
 	strbuf_add(&x->resp, buf, len);
 	return len;
 }
@@ -358,8 +406,16 @@ static char *read_token_file(const char *path, struct kube_error *err)
 			       "cannot read token file %s: %s", path, strerror(errno));
 		return NULL;
 	}
-	while ((n = fread(buf, 1, sizeof buf, f)) > 0)
+	while ((n = fread(buf, 1, sizeof buf, f)) > 0) {
+		if (sb.len + n > TOKEN_FILE_MAX) {
+			fclose(f);
+			strbuf_release(&sb);
+			kube_error_set(err, KUBE_ERR_CREDENTIALS, 0, NULL, "point tokenFile at the token itself",
+				       "token file %s is larger than %u KiB: not a token", path, TOKEN_FILE_MAX >> 10);
+			return NULL;
+		}
 		strbuf_add(&sb, buf, n);
+	}
 	fclose(f);
 	while (sb.len && isspace((unsigned char)sb.buf[sb.len - 1]))
 		sb.buf[--sb.len] = '\0';
@@ -442,6 +498,12 @@ static void setup_method(struct http_xfer *x)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 	else if (strcmp(x->method, "POST") || !x->body)
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, x->method);
+	/* libcurl re-sends a request by itself when a reused connection breaks
+	 * before any answer byte, though the server may have carried it out; it
+	 * has no option against that (7.88), but never reuses a fresh connection.
+	 * So a write goes on a new connection and is sent exactly once per attempt. */
+	if (strcmp(x->method, "GET"))
+		curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
 }
 
 static struct curl_slist *build_headers(struct kube_client *c, struct http_xfer *x, const char *token)
@@ -481,7 +543,11 @@ static void setup_timeouts(struct kube_client *c, struct http_xfer *x)
 {
 	CURL *e = x->easy;
 
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, c->opts.connect_timeout_ms);
+	long connect_ms = c->opts.connect_timeout_ms;
+	/* --request-timeout bounds the whole request, so the connect too. */
+	if (c->opts.request_timeout_ms > 0 && c->opts.request_timeout_ms < connect_ms)
+		connect_ms = c->opts.request_timeout_ms;
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
 	if (x->streaming) {
 		/* A watch has no total timeout; an idle guard catches a dead peer. */
 		curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
@@ -547,6 +613,7 @@ static void reset_response(struct http_xfer *x)
 	x->content_type_in = NULL;
 	strbuf_reset(&x->resp);
 	x->stopped = false;
+	x->too_big = false;
 	x->errbuf[0] = '\0';
 	kube_error_clear(&x->err);
 }
@@ -577,6 +644,28 @@ static void start(struct kube_client *c, struct http_xfer *x)
 	x->running = true;
 }
 
+static bool refused(const struct http_xfer *x, CURLcode rc)
+{
+	long os_errno = 0;
+	if (rc != CURLE_COULDNT_CONNECT)
+		return false;
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+	return os_errno == ECONNREFUSED;
+}
+
+/* Time ran out before the request could even be sent (no connection, or no
+ * TLS handshake): nothing answers at that address. A reused connection has
+ * no connect time, so what tells is that no request byte went out. */
+static bool silent_server(const struct http_xfer *x, CURLcode rc)
+{
+	long sent = 0, os_errno = 0;
+	if (rc != CURLE_OPERATION_TIMEDOUT && rc != CURLE_COULDNT_CONNECT)
+		return false;
+	curl_easy_getinfo(x->easy, CURLINFO_REQUEST_SIZE, &sent);
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os_errno);
+	return sent == 0 && (rc == CURLE_OPERATION_TIMEDOUT || os_errno == ETIMEDOUT);
+}
+
 /* Connection failures worth another try. Writes are retried only when the
  * connection was refused: then no byte of the request reached the server. */
 static bool retryable_failure(const struct http_xfer *x, CURLcode rc)
@@ -585,7 +674,10 @@ static bool retryable_failure(const struct http_xfer *x, CURLcode rc)
 		return false; /* a broken watch stream is resumed by the watch, not replayed */
 	switch (rc) {
 	case CURLE_COULDNT_CONNECT:
-		return true;
+		/* A refused port answers at once: retried briefly, not for 20 s. */
+		if (refused(x, rc))
+			return x->attempts < REFUSED_ATTEMPTS;
+		return !silent_server(x, rc);
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
@@ -639,7 +731,19 @@ static void finish(struct kube_client *c, struct http_xfer *x, CURLcode rc)
 		return;
 	}
 	char *public_url = xasprintf("%s %s", x->method, x->url);
-	kube_error_from_curl(&x->err, rc, x->errbuf, public_url);
+	if (x->too_big)
+		kube_error_set(&x->err, KUBE_ERR_PROTOCOL, x->code, NULL, NULL, "%s: the answer is larger than %u MiB",
+			       public_url, RESPONSE_MAX >> 20);
+	else if (refused(x, rc))
+		kube_error_set(&x->err, KUBE_ERR_TRANSPORT, 0, NULL,
+			       "is the server running, and is the URL's port right? (the kubeconfig's cluster server)",
+			       "%s: connection refused (tried %d times)", public_url, x->attempts);
+	else if (silent_server(x, rc))
+		kube_error_set(&x->err, KUBE_ERR_TRANSPORT, 0, NULL, "is it reachable (VPN, firewall)?",
+			       "%s: the server did not answer (no connection after %ld ms)", public_url,
+			       (long)(http_now_ms() - x->started_ms));
+	else
+		kube_error_from_curl(&x->err, rc, x->errbuf, public_url);
 	free(public_url);
 	x->rc = -1;
 	x->done = true;
@@ -727,8 +831,11 @@ static int run_loop(struct kube_client *c, struct http_xfer **xs, size_t n, stru
 		    struct kube_error *err)
 {
 	int64_t last_tick = http_now_ms();
+	int64_t deadline = ro && ro->deadline_ms ? ro->deadline_ms : 0;
 	int rc = 0;
 
+	if (c->deadline_ms && (!deadline || c->deadline_ms < deadline))
+		deadline = c->deadline_ms;
 	for (size_t i = 0; i < n; i++) {
 		xs[i]->done = xs[i]->running = false;
 		xs[i]->attempts = 0;
@@ -739,7 +846,7 @@ static int run_loop(struct kube_client *c, struct http_xfer **xs, size_t n, stru
 		if (!start_due(c, xs, n, &wait))
 			break;
 		int64_t now = http_now_ms();
-		if (ro && ro->deadline_ms && now >= ro->deadline_ms) {
+		if (deadline && now >= deadline) {
 			kube_error_set(err, KUBE_ERR_TIMEOUT, 0, NULL, NULL, "timed out");
 			rc = -1;
 			break;
@@ -756,8 +863,12 @@ static int run_loop(struct kube_client *c, struct http_xfer **xs, size_t n, stru
 		collect(c);
 		if (ready(xs, n))
 			continue;
-		if (ro && ro->deadline_ms && ro->deadline_ms - now < wait)
-			wait = ro->deadline_ms - now;
+		/* A retry that collect() just scheduled is due before the next poll ends. */
+		for (size_t i = 0; i < n; i++)
+			if (!xs[i]->done && !xs[i]->running && xs[i]->not_before_ms - now < wait)
+				wait = xs[i]->not_before_ms - now;
+		if (deadline && deadline - now < wait)
+			wait = deadline - now;
 		if (ro && ro->on_tick && last_tick + 1000 - now < wait)
 			wait = last_tick + 1000 - now;
 		if (wait > 0)

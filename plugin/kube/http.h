@@ -38,6 +38,7 @@ struct http_xfer {
 	long retry_after;      /* seconds, -1 when absent */
 	struct strbuf resp;    /* body when not streamed to on_data */
 	bool stopped;	       /* on_data asked to stop */
+	bool too_big;	       /* the body passed the transport's cap and was cut off */
 	int rc;		       /* 0 = an HTTP answer arrived; -1 = err set */
 	struct kube_error err;
 
@@ -81,10 +82,30 @@ int http_xfer_json(struct http_xfer *x, json_object **out, struct kube_error *er
 
 int64_t http_now_ms(void);
 
+/* auth_exec.c: an exec plugin's output as client-go checks it (cfg->exec set). */
+int exec_parse_credential(const struct kube_config *cfg, const char *buf, size_t len, struct kube_exec_credential *cred,
+			  struct kube_error *err);
+/* watch.c: a watch stream's bytes, fed in writes of chunk bytes (0 = one) as
+ * the client feeds them; events to on_event. -1 with err when the stream is
+ * garbled or carries an ERROR event (other than 410). For tests and fuzzing. */
+int watch_decode(const char *buf, size_t len, size_t chunk, kube_event_fn on_event, void *ud, struct kube_error *err);
+
+/* A deadline for every request of the client from now on (a command's wait:
+ * its lists and reads too), kept when an earlier one is already set; returns
+ * what to hand back to http_restore_deadline. */
+int64_t http_set_deadline(struct kube_client *c, int64_t deadline_ms);
+void http_restore_deadline(struct kube_client *c, int64_t old);
+
 /* error.c: errors from answers and from libcurl. */
 void kube_error_from_response(struct kube_error *err, const char *method, const char *path, long code,
 			      const char *content_type, const char *body, size_t len);
 void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detail, const char *url);
+/* Server text made fit for a one-line message (caller frees): line breaks and
+ * tabs become one space, other control bytes (ESC, C1) and invalid UTF-8 '?',
+ * cut after max bytes with "...". */
+char *kube_clean_text(const char *s, size_t len, size_t max);
+#define STATUS_MESSAGE_MAX 1024 /* a Status message as it reaches the user */
+#define STATUS_REASON_MAX 64
 /* Moves src into dst (dst cleared first); src is left empty. */
 void kube_error_move(struct kube_error *dst, struct kube_error *src);
 

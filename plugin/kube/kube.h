@@ -205,6 +205,31 @@ struct kube_delete_opts {
 int kube_delete(struct kube_client *c, const char *path, const struct kube_delete_opts *opts, json_object **out,
 		struct kube_error *err);
 
+/* Idempotent writes. An answer can be lost after the server carried a write
+ * out (a reset connection, a proxy's 5xx): then the write is looked up rather
+ * than trusted or blindly repeated.
+ *
+ * kube_create_once POSTs obj (which must have metadata.name) with this
+ * invocation's marker, annotation KUBE_REQUEST_ID_ANNOTATION = the client's
+ * request id (added to obj). An object of that name found afterwards
+ * carrying the marker is ours: created, whatever the answer said (AlreadyExists
+ * included). When no answer came and the object is absent, the POST is sent
+ * again (at most KUBE_WRITE_ATTEMPTS in all): safe, because a copy that did land
+ * makes the next one AlreadyExists-with-our-marker. *out (may be NULL) gets
+ * the object. Dry runs are sent once, as kube_create. */
+#define KUBE_REQUEST_ID_ANNOTATION "volsnap.io/request-id"
+#define KUBE_WRITE_ATTEMPTS 4
+int kube_create_once(struct kube_client *c, const char *collection_path, json_object *obj, unsigned flags,
+		     json_object **out, struct kube_error *err);
+/* DELETE that counts as done when the object (with opts->uid, when given) is
+ * gone or being deleted after an attempt whose answer was lost: NotFound or a
+ * failed precondition after such an attempt is our own deletion. A NotFound
+ * or Conflict on the first answered attempt is returned as kube_delete does. */
+int kube_delete_once(struct kube_client *c, const char *path, const struct kube_delete_opts *opts,
+		     struct kube_error *err);
+/* This invocation's id (random, 32 hex digits), the marker's value. */
+const char *kube_client_request_id(const struct kube_client *c);
+
 /* LIST with limit/continue paging. Items are delivered one at a time and
  * borrowed for the call, so memory stays bounded by one page.
  * on_item returns 0 to go on, >0 to stop early (kube_list_each then returns 0),

@@ -6,6 +6,7 @@
  * persistent json_tokener is fed every byte (Appendix A). */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "kube/http.h"
 #include "kube/kube.h"
@@ -16,7 +17,10 @@
 #define WATCH_SERVER_TIMEOUT_S 300 /* client-go reflectors ask for 5-10 minutes */
 #define WATCH_IDLE_SLACK_S 60	   /* beyond timeoutSeconds before a silent stream counts as dead */
 #define WATCH_MAX_EMPTY 10	   /* streams in a row that end without an event before giving up */
-#define TOKENER_DEPTH 128	   /* managedFields nest deeper than json-c's default 32 */
+#define WATCH_MAX_TRANSIENT 10	   /* failures in a row tolerated by a watch without a deadline */
+#define WATCH_BACKOFF_MS 200
+#define WATCH_BACKOFF_CAP_MS 5000
+#define WATCH_EVENT_MAX (64u << 20) /* one event; an object is at most a few MiB (etcd's limit is 1.5) */
 
 struct watch {
 	struct kube_client *c;
@@ -30,6 +34,7 @@ struct watch {
 	json_object *failure; /* an ERROR event's Status (owned) */
 	bool garbled;
 	bool got_event;
+	size_t pending; /* bytes of the event being parsed */
 };
 
 static void set_rv(struct watch *w, json_object *obj)
@@ -74,13 +79,15 @@ static int feed(const char *buf, size_t len, void *ud)
 		json_object *ev = json_tokener_parse_ex(w->tok, buf + off, (int)(len - off));
 		enum json_tokener_error e = json_tokener_get_error(w->tok);
 		if (!ev) {
-			if (e == json_tokener_continue)
+			w->pending += len - off;
+			if (e == json_tokener_continue && w->pending <= WATCH_EVENT_MAX)
 				return 0; /* the rest of this event comes with the next write */
 			w->garbled = true;
 			return 1;
 		}
 		off += json_tokener_get_parse_end(w->tok);
 		json_tokener_reset(w->tok);
+		w->pending = 0;
 		int r = handle_event(w, ev);
 		json_object_put(ev);
 		if (r)
@@ -170,8 +177,13 @@ static enum step event_failure(struct watch *w, struct kube_error *err)
 	jint64(w->failure, "code", &code);
 	if (code == 410)
 		return STEP_RELIST;
-	kube_error_set(err, KUBE_ERR_API, (long)code, jstr(w->failure, "reason"), NULL, "watching %s: %s", w->path,
-		       jstr_or(w->failure, "message", "the server reported an error"));
+	const char *msg = jstr_or(w->failure, "message", "the server reported an error");
+	const char *reason = jstr(w->failure, "reason");
+	char *clean = kube_clean_text(msg, strlen(msg), STATUS_MESSAGE_MAX);
+	char *clean_reason = reason ? kube_clean_text(reason, strlen(reason), STATUS_REASON_MAX) : NULL;
+	kube_error_set(err, KUBE_ERR_API, (long)code, clean_reason, NULL, "watching %s: %s", w->path, clean);
+	free(clean);
+	free(clean_reason);
 	err->status = w->failure;
 	w->failure = NULL;
 	return STEP_FAIL;
@@ -220,6 +232,7 @@ static enum step watch_once(struct watch *w, int64_t deadline_ms, struct kube_er
 	x.on_data = feed;
 	x.ud = w;
 	json_tokener_reset(w->tok);
+	w->pending = 0;
 	w->got_event = false;
 	int r = http_run(w->c, xs, 1, &ro, err);
 	if (r < 0) {
@@ -235,19 +248,87 @@ static enum step watch_once(struct watch *w, int64_t deadline_ms, struct kube_er
 	return s;
 }
 
+/* What a wait outlives: no answer, an overloaded or failing server, a proxy's
+ * 5xx. A 4xx (forbidden, not found) will not change by waiting. */
+static bool transient(const struct kube_error *e)
+{
+	if (e->kind == KUBE_ERR_TRANSPORT || e->kind == KUBE_ERR_TIMEOUT)
+		return true; /* --request-timeout on one request; the deadline is checked first */
+	return e->kind == KUBE_ERR_API && (e->http_code == 429 || e->http_code >= 500);
+}
+
+/* After a failed list or watch request: 0 when it is worth another try (after
+ * a backoff, ticking meanwhile), -1 when err stands. A deadline that passes
+ * turns err into the timeout it is. */
+static int recover(struct watch *w, int64_t deadline_ms, int *failures, struct kube_error *err)
+{
+	if (deadline_ms && http_now_ms() >= deadline_ms) {
+		kube_error_set(err, KUBE_ERR_TIMEOUT, 0, NULL, NULL, "watching %s: timed out after %ld ms", w->path,
+			       w->o->timeout_ms);
+		return -1;
+	}
+	if (!transient(err) || (!deadline_ms && *failures >= WATCH_MAX_TRANSIENT))
+		return -1;
+	int shift = *failures < 5 ? *failures : 5;
+	int64_t delay = (int64_t)WATCH_BACKOFF_MS << shift;
+	if (delay > WATCH_BACKOFF_CAP_MS)
+		delay = WATCH_BACKOFF_CAP_MS;
+	(*failures)++;
+	kube_error_clear(err);
+	int64_t until = http_now_ms() + delay;
+	if (deadline_ms && until > deadline_ms)
+		until = deadline_ms;
+	for (int64_t now = http_now_ms(); now < until; now = http_now_ms()) {
+		int64_t step = until - now < 1000 ? until - now : 1000;
+		struct timespec ts = {(time_t)(step / 1000), (long)(step % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		if (w->o->on_tick && w->o->on_tick(w->ud)) {
+			w->stop = 1;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The list that starts (and restarts, after 410) a watch, retried while
+ * transient failures allow. */
+static int relist_until(struct watch *w, int64_t deadline_ms, int *failures, struct kube_error *err)
+{
+	for (;;) {
+		if (relist(w, err) == 0) {
+			*failures = 0;
+			return 0;
+		}
+		if (err->kind == KUBE_ERR_CALLBACK)
+			return -1; /* the caller's callback failed mid-list */
+		if (recover(w, deadline_ms, failures, err) < 0)
+			return -1;
+		if (w->stop)
+			return 0;
+	}
+}
+
 static int watch_loop(struct watch *w, int64_t deadline_ms, struct kube_error *err)
 {
-	int empty = 0;
+	int empty = 0, failures = 0;
 
 	for (;;) {
 		int64_t began = http_now_ms();
 		enum step s = watch_once(w, deadline_ms, err);
 		if (s == STEP_STOP)
 			return 0;
+		if (s == STEP_FAIL && err->kind != KUBE_ERR_CALLBACK) {
+			if (recover(w, deadline_ms, &failures, err) < 0)
+				return -1;
+			if (w->stop)
+				return 0;
+			continue;
+		}
 		if (s == STEP_FAIL)
 			return -1;
+		failures = 0;
 		if (s == STEP_RELIST) {
-			if (relist(w, err) < 0)
+			if (relist_until(w, deadline_ms, &failures, err) < 0)
 				return -1;
 			if (w->stop)
 				return 0;
@@ -263,6 +344,34 @@ static int watch_loop(struct watch *w, int64_t deadline_ms, struct kube_error *e
 	}
 }
 
+int watch_decode(const char *buf, size_t len, size_t chunk, kube_event_fn on_event, void *ud, struct kube_error *err)
+{
+	static const struct kube_watch_opts none;
+	struct watch w = {.path = "(stream)", .o = &none, .on_event = on_event, .ud = ud};
+	int rc = 0;
+
+	w.tok = json_tokener_new_ex(JSON_MAX_DEPTH);
+	for (size_t off = 0; off < len && !rc; off += chunk ? chunk : len) {
+		size_t n = chunk && len - off > chunk ? chunk : len - off;
+		rc = feed(buf + off, n, &w);
+	}
+	if (w.stop < 0)
+		rc = callback_failed(&w, err) == STEP_FAIL ? -1 : 0;
+	else if (w.failure)
+		rc = event_failure(&w, err) == STEP_FAIL ? -1 : 0;
+	else if (w.garbled) {
+		kube_error_set(err, KUBE_ERR_PROTOCOL, 200, NULL, NULL, "the stream is not JSON");
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	free(w.rv);
+	if (w.failure)
+		json_object_put(w.failure);
+	json_tokener_free(w.tok);
+	return rc;
+}
+
 int kube_watch(struct kube_client *c, const char *collection_path, const struct kube_watch_opts *opts,
 	       kube_event_fn on_event, void *ud, struct kube_error *err)
 {
@@ -276,13 +385,17 @@ int kube_watch(struct kube_client *c, const char *collection_path, const struct 
 	w.o = opts ? opts : &none;
 	w.on_event = on_event;
 	w.ud = ud;
-	w.tok = json_tokener_new_ex(TOKENER_DEPTH);
+	w.tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	if (w.o->timeout_ms > 0)
 		deadline_ms = http_now_ms() + w.o->timeout_ms;
+	/* The deadline bounds every request of the watch, the lists included,
+	 * and what the event handlers ask meanwhile. */
+	int64_t outer = http_set_deadline(c, deadline_ms);
+	int failures = 0;
 	if (w.o->resource_version) {
 		w.rv = xstrdup(w.o->resource_version);
 	} else {
-		if (relist(&w, err) < 0)
+		if (relist_until(&w, deadline_ms, &failures, err) < 0)
 			goto out;
 		if (w.stop) {
 			rc = 0;
@@ -291,6 +404,7 @@ int kube_watch(struct kube_client *c, const char *collection_path, const struct 
 	}
 	rc = watch_loop(&w, deadline_ms, err);
 out:
+	http_restore_deadline(c, outer);
 	free(w.rv);
 	if (w.failure)
 		json_object_put(w.failure);

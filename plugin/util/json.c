@@ -1,6 +1,7 @@
 #include "util/json.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -109,13 +110,15 @@ char *jdump(json_object *obj)
 
 json_object *jparse(const char *buf, size_t len)
 {
-	json_tokener *tok = json_tokener_new();
+	if (len > INT_MAX)
+		return NULL;
+	json_tokener *tok = json_tokener_new_ex(JSON_MAX_DEPTH);
 	json_object *obj = json_tokener_parse_ex(tok, buf, (int)len);
 	if (obj && json_tokener_get_error(tok) == json_tokener_success) {
 		/* Only trailing white space may follow the value. */
 		size_t end = json_tokener_get_parse_end(tok);
 		for (; end < len; end++) {
-			if (!strchr(" \t\r\n", buf[end])) {
+			if (!buf[end] || !strchr(" \t\r\n", buf[end])) {
 				json_object_put(obj);
 				obj = NULL;
 				break;

@@ -25,7 +25,11 @@ void jset(json_object *obj, const char *path, json_object *val);
 void jcopy(json_object *dst, json_object *src, const char *path);
 /* Compact, stable text of obj (caller frees). */
 char *jdump(json_object *obj);
-/* Parses a whole buffer; NULL when it is not one JSON value. */
+/* Nesting json-c allows: managedFields nest deeper than its default 32, and
+ * every parser of server answers (single objects and watch streams) uses this. */
+#define JSON_MAX_DEPTH 128
+/* Parses a whole buffer; NULL when it is not one JSON value (only white
+ * space may follow it; a NUL byte is not white space). */
 json_object *jparse(const char *buf, size_t len);
 
 #endif

@@ -9,6 +9,9 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* About 292 years: past it, int64 milliseconds (and time arithmetic on them) overflow. */
+#define DURATION_MAX_MS 9.2e15
+
 struct suffix {
 	const char *name;
 	int64_t mult; /* bytes per unit; 0 for the sub-units below */
@@ -42,23 +45,20 @@ static int64_t pow10_i64(int e)
 	return r;
 }
 
-/* value = (whole + frac/10^nfrac) * mult / div, rounded up to a whole byte. */
+/* value = (whole + frac/10^nfrac) * mult / div, rounded up to a whole byte.
+ * frac < 10^nfrac <= 10^18 and mult <= 2^60, so frac * mult fits 128 bits;
+ * every other step is checked, so overflow gives false, never a wrong size. */
 static bool scale(int64_t whole, int64_t frac, int nfrac, int64_t mult, int64_t div, int64_t *out)
 {
-	int64_t w, f;
+	int64_t w, total;
 	if (__builtin_mul_overflow(whole, mult, &w))
 		return false;
-	/* frac * mult may overflow for huge multipliers: reduce first. */
-	int64_t fden = pow10_i64(nfrac);
-	if (__builtin_mul_overflow(frac, mult, &f)) {
-		f = frac * (mult / fden) + (frac * (mult % fden) + fden - 1) / fden;
-		fden = 1;
-	}
-	int64_t frac_bytes = (f + fden - 1) / fden;
-	int64_t total;
-	if (__builtin_add_overflow(w, frac_bytes, &total))
+	unsigned __int128 fden = (unsigned __int128)pow10_i64(nfrac);
+	unsigned __int128 f = (unsigned __int128)frac * (unsigned __int128)mult;
+	unsigned __int128 fb = (f + fden - 1) / fden;
+	if (fb > (unsigned __int128)INT64_MAX || __builtin_add_overflow(w, (int64_t)fb, &total))
 		return false;
-	*out = (total + div - 1) / div;
+	*out = total / div + (total % div != 0);
 	return true;
 }
 
@@ -140,19 +140,27 @@ bool duration_parse(const char *s, int64_t *ms)
 	/* A bare number is seconds, as kubectl reads --request-timeout=30. */
 	double bare = strtod(s, &end);
 	if (*end == '\0' && end != s && isdigit((unsigned char)s[0])) {
-		if (bare < 0)
+		/* strtod also reads hex and exponents: 1e300 seconds is not a duration. */
+		if (strpbrk(s, "xXpP") || !(bare >= 0 && bare * 1000 <= DURATION_MAX_MS))
 			return false;
 		*ms = (int64_t)(bare * 1000);
 		return true;
 	}
 	const char *p = s;
 	while (*p) {
-		if (!isdigit((unsigned char)*p) && *p != '.')
+		/* Go's number: digits with an optional fraction, no exponent, no hex. */
+		size_t nd = strspn(p, "0123456789");
+		if (p[nd] == '.')
+			nd += 1 + strspn(p + nd + 1, "0123456789");
+		if (nd == 0 || (nd == 1 && *p == '.'))
 			return false;
-		double v = strtod(p, &end);
-		if (end == p)
+		char num[64];
+		if (nd >= sizeof num)
 			return false;
-		p = end;
+		memcpy(num, p, nd);
+		num[nd] = '\0';
+		double v = strtod(num, &end);
+		p += nd;
 		size_t best = 0;
 		double mult = 0;
 		for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
@@ -167,7 +175,7 @@ bool duration_parse(const char *s, int64_t *ms)
 		p += best;
 		total += v * mult;
 	}
-	if (total > 9.2e15)
+	if (!(total <= DURATION_MAX_MS))
 		return false;
 	*ms = (int64_t)total;
 	return true;
@@ -213,15 +221,35 @@ char *duration_human(int64_t seconds)
 	return xasprintf("%lldy", (long long)(h / 24 / 365));
 }
 
+/* The digits of a fixed-width field, or -1 when any is not a digit. */
+static int fixed_digits(const char *s, int n)
+{
+	int v = 0;
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)s[i]))
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	return v;
+}
+
 bool time_parse_rfc3339(const char *s, int64_t *unix_seconds)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
-	int n = 0;
-	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour, &tm.tm_min,
-			 &tm.tm_sec, &n) != 6)
+	/* "yyyy-mm-ddThh:mm:ss" exactly: every field has its width, no signs or spaces. */
+	if (!s || strnlen(s, 19) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+	    s[16] != ':')
 		return false;
-	const char *p = s + n;
+	tm.tm_year = fixed_digits(s, 4);
+	tm.tm_mon = fixed_digits(s + 5, 2);
+	tm.tm_mday = fixed_digits(s + 8, 2);
+	tm.tm_hour = fixed_digits(s + 11, 2);
+	tm.tm_min = fixed_digits(s + 14, 2);
+	tm.tm_sec = fixed_digits(s + 17, 2);
+	if (tm.tm_year < 0 || tm.tm_mon < 0 || tm.tm_mday < 0 || tm.tm_hour < 0 || tm.tm_min < 0 || tm.tm_sec < 0)
+		return false;
+	const char *p = s + 19;
 	if (*p == '.')
 		for (p++; isdigit((unsigned char)*p); p++)
 			;
@@ -229,8 +257,12 @@ bool time_parse_rfc3339(const char *s, int64_t *unix_seconds)
 	if (*p == 'Z' || *p == 'z') {
 		p++;
 	} else if (*p == '+' || *p == '-') {
-		int oh, om;
-		if (sscanf(p + 1, "%2d:%2d", &oh, &om) != 2)
+		/* Exactly "+hh:mm": sscanf would take "+1:0" and leave p past the end. */
+		int oh = fixed_digits(p + 1, 2);
+		if (oh < 0 || p[3] != ':')
+			return false;
+		int om = fixed_digits(p + 4, 2);
+		if (om < 0 || oh > 23 || om > 59)
 			return false;
 		offset = (oh * 3600L + om * 60L) * (*p == '+' ? 1 : -1);
 		p += 6;

@@ -543,17 +543,60 @@ static bool reads_as_non_string(const char *s)
 	return num || v11_is_base60(s) || v11_is_timestamp(s);
 }
 
-/* The YAML printable set (libyaml is_printable), minus the line break which
- * the callers treat separately. */
+/* The length of the UTF-8 sequence at p and its code point, or 0 when the
+ * bytes are not valid UTF-8 (overlong, surrogate, cut short). */
+static size_t utf8_decode(const unsigned char *p, uint32_t *cp)
+{
+	size_t n;
+	uint32_t c;
+	if (p[0] < 0x80) {
+		*cp = p[0];
+		return 1;
+	}
+	if ((p[0] & 0xE0) == 0xC0) {
+		n = 2;
+		c = p[0] & 0x1F;
+	} else if ((p[0] & 0xF0) == 0xE0) {
+		n = 3;
+		c = p[0] & 0x0F;
+	} else if ((p[0] & 0xF8) == 0xF0) {
+		n = 4;
+		c = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xC0) != 0x80)
+			return 0; /* also stops at the terminating NUL */
+		c = (c << 6) | (p[i] & 0x3F);
+	}
+	static const uint32_t min[] = {0, 0, 0x80, 0x800, 0x10000};
+	if (c < min[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF))
+		return 0;
+	*cp = c;
+	return n;
+}
+
+/* Code points a YAML reader does not take raw inside a scalar: libyaml's
+ * is_printable set inverted, plus the line breaks NEL, LS and PS (which
+ * readers fold as newlines) and the BOM. The line feed is the callers'. */
+static bool needs_escape(uint32_t c)
+{
+	if (c == '\n')
+		return false;
+	if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
+		return true;
+	return c == 0x2028 || c == 0x2029 || c == 0xFEFF || (c >= 0xD800 && c <= 0xDFFF) || c == 0xFFFE || c == 0xFFFF;
+}
+
 static bool has_special_chars(const char *s)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p == '\n')
-			continue;
-		if (*p < 0x20 || *p == 0x7f)
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		uint32_t c;
+		size_t n = utf8_decode(p, &c);
+		if (!n || needs_escape(c))
 			return true;
-		if (p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF)
-			return true; /* BOM */
+		p += n;
 	}
 	return false;
 }
@@ -584,11 +627,24 @@ static bool plain_allowed(const char *s)
 	return true;
 }
 
-static void write_double_quoted(FILE *f, const char *s)
+/* Double-quoted with YAML escapes; len bytes, so an embedded NUL survives. */
+static void write_double_quoted(FILE *f, const char *s, size_t len)
 {
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 	fputc('"', f);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		switch (*p) {
+	while (p < end) {
+		uint32_t c;
+		size_t n = utf8_decode(p, &c);
+		if (!n || p + n > end) {
+			/* Not UTF-8: YAML cannot carry the byte; \xNN keeps it visible. */
+			fprintf(f, "\\x%02X", *p++);
+			continue;
+		}
+		p += n;
+		switch (c) {
+		case 0:
+			fputs("\\0", f);
+			break;
 		case '"':
 			fputs("\\\"", f);
 			break;
@@ -607,11 +663,22 @@ static void write_double_quoted(FILE *f, const char *s)
 		case 0x1b:
 			fputs("\\e", f);
 			break;
+		case 0x85:
+			fputs("\\N", f);
+			break;
+		case 0x2028:
+			fputs("\\L", f);
+			break;
+		case 0x2029:
+			fputs("\\P", f);
+			break;
 		default:
-			if (*p < 0x20 || *p == 0x7f)
-				fprintf(f, "\\x%02X", *p);
+			if (c <= 0xff && needs_escape(c))
+				fprintf(f, "\\x%02X", (unsigned)c);
+			else if (needs_escape(c))
+				fprintf(f, "\\u%04X", (unsigned)c);
 			else
-				fputc(*p, f);
+				fwrite(p - n, 1, n, f);
 		}
 	}
 	fputc('"', f);
@@ -671,16 +738,20 @@ static bool literal_allowed(const char *s)
 	return strstr(s, " \n") == NULL;
 }
 
-/* Writes a scalar string; returns true when it wrote a literal block (which
- * already ends its line). */
-static bool write_string(FILE *f, const char *s, int block_indent, bool is_key)
+/* Writes a scalar string of len bytes; returns true when it wrote a literal
+ * block (which already ends its line). */
+static bool write_string(FILE *f, const char *s, size_t len, int block_indent, bool is_key)
 {
+	if (memchr(s, '\0', len)) {
+		write_double_quoted(f, s, len);
+		return false;
+	}
 	if (strchr(s, '\n') && !is_key && literal_allowed(s)) {
 		write_literal(f, s, block_indent);
 		return true;
 	}
 	if (strchr(s, '\n') || has_special_chars(s) || reads_as_non_string(s))
-		write_double_quoted(f, s);
+		write_double_quoted(f, s, len);
 	else if (plain_allowed(s))
 		fputs(s, f);
 	else
@@ -728,10 +799,12 @@ static bool key_digit(unsigned char c)
 }
 
 /* The value of the digit run at a[i], with go-yaml's rule that a run after
- * non-zero digits counts as already non-zero (so "a10" vs "a010" behave). */
+ * non-zero digits counts as already non-zero (so "a10" vs "a010" behave).
+ * Go's int wraps on long runs; unsigned arithmetic wraps the same way
+ * without C's signed-overflow undefined behaviour. */
 static int64_t key_number(const unsigned char *a, size_t i, bool other_zero, size_t *end)
 {
-	int64_t n = 0;
+	uint64_t n = 0;
 	if (a[i] == '0' || other_zero) {
 		for (size_t j = i; j-- > 0 && key_digit(a[j]);) {
 			if (a[j] != '0') {
@@ -741,8 +814,8 @@ static int64_t key_number(const unsigned char *a, size_t i, bool other_zero, siz
 		}
 	}
 	for (*end = i; key_digit(a[*end]); (*end)++)
-		n = n * 10 + (a[*end] - '0');
-	return n;
+		n = n * 10 + (uint64_t)(a[*end] - '0');
+	return (int64_t)n;
 }
 
 /* go-yaml v2's keyList.Less for string keys, which decides kubectl's key
@@ -817,7 +890,7 @@ static int write_object(FILE *f, json_object *v, int indent, bool in_seq)
 		/* The first key of a sequence item shares the "- " line. */
 		if (!(in_seq && i == 0))
 			write_indent(f, indent);
-		write_string(f, keys[i], indent, true);
+		write_string(f, keys[i], strlen(keys[i]), indent, true);
 		fputc(':', f);
 		if (write_child(f, json_object_object_get(v, keys[i]), indent, false) < 0) {
 			free(keys);
@@ -866,12 +939,18 @@ static int write_value(FILE *f, json_object *v, int indent, bool in_seq)
 			fprintf(f, "%" PRId64 "\n", json_object_get_int64(v));
 		return 0;
 	case json_type_double:
-		write_float(f, json_object_get_double(v));
+		/* A number too big for a double (1e999) keeps the server's own digits
+		 * when json-c kept them, rather than turning into .inf. */
+		if (!isfinite(json_object_get_double(v)) && json_object_get_userdata(v))
+			fputs(json_object_to_json_string(v), f);
+		else
+			write_float(f, json_object_get_double(v));
 		fputc('\n', f);
 		return 0;
 	case json_type_string:
 		/* A document that is only a block scalar still indents it. */
-		if (!write_string(f, json_object_get_string(v), indent ? indent : 2, false))
+		if (!write_string(f, json_object_get_string(v), (size_t)json_object_get_string_len(v),
+				  indent ? indent : 2, false))
 			fputc('\n', f);
 		return 0;
 	case json_type_object:

@@ -60,7 +60,7 @@ class Faults:
                 if not r.matches(method, path):
                     continue
                 is_latency_only = r.latency_ms is not None and not any(
-                    k in r.spec for k in ("status", "reset", "watch_reset_after", "watch_split", "watch_merge", "body"))
+                    k in r.spec for k in ("status", "reset", "reset_after", "watch_reset_after", "watch_split", "watch_merge", "body"))
                 if is_latency_only:
                     latency += r.latency_ms / 1000.0
                     r.hits += 1 if r.times is not None else 0

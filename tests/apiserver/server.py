@@ -175,6 +175,12 @@ class Handler(BaseHTTPRequestHandler):
         return b""
 
     def send(self, code, body, content_type="application/json", headers=None):
+        if getattr(self, "reset_after", False):
+            # The request was carried out; its answer is lost (fault "reset_after").
+            self.reset_after = False
+            self.reset_connection()
+            self.status_sent = code
+            return
         if isinstance(body, str):
             body = body.encode()
         self.send_response(code)
@@ -268,6 +274,7 @@ class Handler(BaseHTTPRequestHandler):
         self._body = None
         self.watch_reset_after = None       # per request: the handler lives as long as the connection
         self.watch_split = self.watch_merge = False
+        self.reset_after = False
         try:
             self.read_body()
         except (ValueError, OSError):
@@ -291,6 +298,7 @@ class Handler(BaseHTTPRequestHandler):
                     if "status" in rule.spec or "body" in rule.spec:
                         self.read_body()
                         raise faults.error_for(rule)
+                    self.reset_after = bool(rule.spec.get("reset_after"))
                     self.watch_reset_after = rule.spec.get("watch_reset_after")
                     self.watch_split = bool(rule.spec.get("watch_split"))
                     self.watch_merge = bool(rule.spec.get("watch_merge"))

@@ -13,7 +13,9 @@
 #include "kube/kube.h"
 #include "support/fixture.c"
 #include "util/json.h"
+#include "util/strbuf.h"
 #include "util/strlist.h"
+#include "util/xalloc.h"
 
 #define VS "/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots"
 #define PAGE(items, cont)                                                                                              \
@@ -298,6 +300,119 @@ static void test_can_i(void **state)
 	kube_error_clear(&err);
 }
 
+/* Issue 9 item 6: a continue token handed back again would page forever. */
+static void test_list_repeated_continue_ends(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	json_object *items = NULL;
+
+	add_json(f, "limit=500 ", 200, PAGE(ITEM("a"), "same"));
+	add_json(f, "continue=same", 200, PAGE(ITEM("b"), "same"));
+	assert_int_equal(kube_list_all(fixture_client(f), VS, NULL, &items, &err), -1);
+	assert_int_equal(err.kind, KUBE_ERR_PROTOCOL);
+	assert_non_null(strstr(err.message, "a continue token repeats"));
+	assert_int_equal(ts_nrequests(f->ts), 2);
+	kube_error_clear(&err);
+
+	/* The same under parallel calls. */
+	add_json(f, "limit=500 ", 200, PAGE(ITEM("a"), "same"));
+	add_json(f, "continue=same", 200, PAGE(ITEM("b"), "same"));
+	struct kube_call call = {.method = "LIST", .path = VS};
+	assert_int_equal(kube_call_many(f->client, &call, 1, &err), 0);
+	assert_int_equal(call.rc, -1);
+	assert_non_null(strstr(call.err.message, "a continue token repeats"));
+	kube_error_clear(&call.err);
+}
+
+/* jparse: a NUL is not white space; managedFields-deep nesting parses. */
+static void test_jparse_nul_and_depth(void **state)
+{
+	(void)state;
+	assert_null(jparse("{\"a\":1}\0", 8));
+	assert_null(jparse("{\"a\":1} \0 ", 10));
+	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 100; i++)
+		strbuf_addstr(&sb, "{\"a\":");
+	strbuf_addstr(&sb, "1");
+	for (int i = 0; i < 100; i++)
+		strbuf_addch(&sb, '}');
+	json_object *o = jparse(sb.buf, sb.len);
+	assert_non_null(o);
+	json_object_put(o);
+	strbuf_release(&sb);
+}
+
+#define SNAP_BODY(id)                                                                                                  \
+	"{\"metadata\":{\"name\":\"s1\",\"uid\":\"u1\",\"annotations\":{\"volsnap.io/request-id\":\"" id "\"}}}"
+
+/* Issue 9 item 8: the answer to a create is lost after the server made the
+ * object; the marker shows it is ours, and it is not made twice. */
+static void test_create_once_after_lost_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	const char *text = "{\"metadata\":{\"name\":\"s1\"}}";
+	json_object *obj = jparse(text, strlen(text)), *out = NULL;
+	struct kube_client *c = fixture_client(f);
+	const char *id = kube_client_request_id(c);
+	char *ours = xasprintf(SNAP_BODY("%s"), id);
+
+	assert_int_equal(strlen(id), 32);
+	/* A GET first, so a keep-alive connection exists: a reset on it must not
+	 * make libcurl re-send the POST by itself. */
+	add_json(f, "GET /version", 200, "{}");
+	assert_int_equal(kube_get(c, "/version", NULL, &err), 0);
+	ts_add(f->ts, &(struct ts_reply){.match = "POST", .status = 0});
+	add_json(f, "GET " VS "/s1 ", 200, ours);
+	assert_int_equal(kube_create_once(c, VS, obj, 0, &out, &err), 0);
+	assert_int_equal(ts_count(f->ts, "POST"), 1);
+	assert_string_equal(jstr(out, "metadata.uid"), "u1");
+	assert_non_null(strstr(ts_request(f->ts, 1)->body, id));
+	json_object_put(out);
+
+	/* Lost answer, nothing there: sent again; AlreadyExists with our marker. */
+	ts_add(f->ts, &(struct ts_reply){.match = "POST", .status = 0});
+	add_json(f, "GET " VS "/s1 ", 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}");
+	add_json(f, "POST", 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}");
+	add_json(f, "GET " VS "/s1 ", 200, ours);
+	assert_int_equal(kube_create_once(c, VS, obj, 0, &out, &err), 0);
+	assert_int_equal(ts_count(f->ts, "POST"), 3);
+	json_object_put(out);
+
+	/* Someone else's object of that name: AlreadyExists stands. */
+	add_json(f, "POST", 409, "{\"kind\":\"Status\",\"reason\":\"AlreadyExists\",\"code\":409}");
+	add_json(f, "GET " VS "/s1 ", 200, SNAP_BODY("someone-else"));
+	assert_int_equal(kube_create_once(c, VS, obj, 0, &out, &err), -1);
+	assert_true(kube_error_is_conflict(&err));
+	assert_null(out);
+	kube_error_clear(&err);
+	free(ours);
+	json_object_put(obj);
+}
+
+/* A DELETE whose answer was lost and whose retry finds nothing: done. */
+static void test_delete_once_after_lost_answer(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct kube_delete_opts o = {.uid = "u1", .resource_version = "7"};
+	struct kube_client *c = fixture_client(f);
+
+	ts_add(f->ts, &(struct ts_reply){.match = "DELETE", .status = 0});
+	add_json(f, "GET " VS "/s1 ", 200, "{\"metadata\":{\"name\":\"s1\",\"uid\":\"u1\"}}");
+	add_json(f, "DELETE", 409, "{\"kind\":\"Status\",\"reason\":\"Conflict\",\"code\":409}");
+	add_json(f, "GET " VS "/s1 ", 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}");
+	assert_int_equal(kube_delete_once(c, VS "/s1", &o, &err), 0);
+	assert_int_equal(ts_count(f->ts, "DELETE"), 2);
+
+	/* A first answer of NotFound is the caller's to judge. */
+	add_json(f, "DELETE", 404, "{\"kind\":\"Status\",\"reason\":\"NotFound\",\"code\":404}");
+	assert_int_equal(kube_delete_once(c, VS "/s1", &o, &err), -1);
+	assert_true(kube_error_is_not_found(&err));
+	kube_error_clear(&err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +424,10 @@ int main(void)
 	    FIXTURE_TEST(test_call_many_in_parallel),
 	    FIXTURE_TEST(test_discovery),
 	    FIXTURE_TEST(test_can_i),
+	    FIXTURE_TEST(test_list_repeated_continue_ends),
+	    cmocka_unit_test(test_jparse_nul_and_depth),
+	    FIXTURE_TEST(test_create_once_after_lost_answer),
+	    FIXTURE_TEST(test_delete_once_after_lost_answer),
 	};
 	int rc;
 

@@ -12,6 +12,7 @@
 #include "kube/http.h"
 #include "kube/kube.h"
 #include "util/json.h"
+#include "util/strbuf.h"
 
 #define SNAP_PATH "/apis/snapshot.storage.k8s.io/v1/namespaces/default/volumesnapshots"
 
@@ -162,6 +163,42 @@ static void test_paths(void **state)
 	assert_false(KUBE_CSINODES.namespaced);
 }
 
+/* Issue 9 item 7: server text reaches the terminal as one plain line, capped. */
+static void test_server_text_is_cleaned_and_capped(void **state)
+{
+	(void)state;
+	struct kube_error err = {0};
+	from(&err, "GET", SNAP_PATH "/x", 422, "application/json",
+	     "{\"kind\":\"Status\",\"message\":\"bad\\u001b]0;pwned\\u0007 \\u009b31m\\nnext caf\\u00e9\","
+	     "\"reason\":\"Invalid\\u001b[2J\",\"code\":422}");
+	assert_string_equal(err.message, "bad?]0;pwned? ?31m next caf\u00e9");
+	assert_string_equal(err.reason, "Invalid?[2J");
+	kube_error_clear(&err);
+
+	struct strbuf body = STRBUF_INIT;
+	strbuf_addstr(&body, "{\"kind\":\"Status\",\"code\":500,\"message\":\"");
+	for (int i = 0; i < 5000; i++)
+		strbuf_addch(&body, 'x');
+	strbuf_addstr(&body, "\"}");
+	from(&err, "GET", SNAP_PATH, 500, "application/json", body.buf);
+	assert_int_equal(strlen(err.message), STATUS_MESSAGE_MAX + 3);
+	assert_string_equal(err.message + STATUS_MESSAGE_MAX, "...");
+	kube_error_clear(&err);
+	strbuf_release(&body);
+
+	from(&err, "GET", SNAP_PATH, 502, "text/html", "<html>\x1b[31mBad gateway\xc2\x85</html>");
+	assert_string_equal(err.message, "<html>?[31mBad gateway?</html>");
+	kube_error_clear(&err);
+
+	/* Found by fuzzing: 0xFF is no lead byte, and a cut never splits a character. */
+	char *c = kube_clean_text("\xff\x87\x87x", 4, 10);
+	assert_string_equal(c, "???x");
+	free(c);
+	c = kube_clean_text("ab\xe2\x82\xac", 5, 4);
+	assert_string_equal(c, "ab...");
+	free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -171,6 +208,7 @@ int main(void)
 	    cmocka_unit_test(test_hints),
 	    cmocka_unit_test(test_set_and_prefix),
 	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_server_text_is_cleaned_and_capped),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -310,6 +310,22 @@ static void test_exec_info_with_cluster(void **state)
 	kube_config_free(cfg);
 }
 
+/* Issue 9 item 6: a CA file that never ends is not read to OOM; the plugin
+ * runs without certificate-authority-data. */
+static void test_exec_info_ca_file_is_bounded(void **state)
+{
+	(void)state;
+	struct kube_config *cfg = exec_cfg(plugin, V1, "token", NULL, NULL);
+	cfg->exec->provide_cluster_info = true;
+	cfg->ca_file = xstrdup("/dev/zero");
+	assert_token(cfg, false, "token-run-1");
+	json_object *info = read_info();
+	assert_string_equal(jstr(info, "spec.cluster.server"), "https://api.example:6443");
+	assert_null(jget(info, "spec.cluster.certificate-authority-data"));
+	json_object_put(info);
+	kube_config_free(cfg);
+}
+
 static void test_exec_info_without_cluster(void **state)
 {
 	(void)state;
@@ -373,6 +389,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_bad_output, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_api_version, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_info_with_cluster, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exec_info_ca_file_is_bounded, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_exec_info_without_cluster, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_stdin_is_dev_null_when_not_interactive, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_always_needs_a_terminal, setup, teardown),

@@ -164,11 +164,15 @@ static void test_connection_refused(void **state)
 
 	free(f->cfg.server);
 	f->cfg.server = strdup("http://127.0.0.1:1"); /* nothing listens on port 1 */
-	f->opts.max_retries = 1;
+	/* Issue 8 item 7: retried briefly (not 21 s of silent retries) and said so. */
+	int64_t t0 = http_now_ms();
 	assert_int_equal(kube_get(fixture_client(f), "/version", NULL, &err), -1);
+	if (http_now_ms() - t0 >= 2000)
+		fail_msg("took %lld ms: %s", (long long)(http_now_ms() - t0), err.message);
 	assert_int_equal(err.kind, KUBE_ERR_TRANSPORT);
-	assert_string_equal(err.hint, "is the server URL right? (the kubeconfig's cluster server)");
-	assert_non_null(strstr(err.message, "GET http://127.0.0.1:1/version"));
+	assert_string_equal(err.hint,
+			    "is the server running, and is the URL's port right? (the kubeconfig's cluster server)");
+	assert_non_null(strstr(err.message, "GET http://127.0.0.1:1/version: connection refused (tried 3 times)"));
 	kube_error_clear(&err);
 }
 
@@ -260,6 +264,13 @@ static void test_token_file_reread(void **state)
 	unlink(path);
 	assert_int_equal(kube_get(f->client, "/c", NULL, &err), -1);
 	assert_int_equal(err.kind, KUBE_ERR_CREDENTIALS);
+	kube_error_clear(&err);
+
+	/* Issue 9 item 6: a token file that never ends is refused, not read to OOM. */
+	f->cfg.token_file = "/dev/zero";
+	assert_int_equal(kube_get(f->client, "/d", NULL, &err), -1);
+	assert_int_equal(err.kind, KUBE_ERR_CREDENTIALS);
+	assert_non_null(strstr(err.message, "token file /dev/zero is larger than 1024 KiB"));
 	kube_error_clear(&err);
 	f->cfg.token_file = NULL;
 }

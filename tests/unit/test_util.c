@@ -169,6 +169,64 @@ static void test_rfc3339(void **state)
 	assert_false(time_parse_rfc3339(NULL, &t));
 }
 
+/* Issue 9 item 1: a short UTC offset made the parser read past the string. */
+static void test_rfc3339_rejects_short_offsets(void **state)
+{
+	(void)state;
+	int64_t t;
+	static const char *const bad[] = {
+	    "2099-01-01T00:00:00+1:0",	 "2099-01-01T00:00:00+1:00", "2099-01-01T00:00:00+01:0", "2099-01-01T00:00:00+",
+	    "2099-01-01T00:00:00-0100",	 "2099-1-01T00:00:00Z",	     "2099-01-01T0:00:00Z",	 "+099-01-01T00:00:00Z",
+	    "2099-01-01T00:00:00+24:00", "2099-01-01T00:00:-1Z",     "2099-01-01T00:00",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		/* A copy of exactly the string's length, so ASan sees any read past it. */
+		size_t n = strlen(bad[i]);
+		char *s = malloc(n + 1);
+		memcpy(s, bad[i], n + 1);
+		assert_false(time_parse_rfc3339(s, &t));
+		free(s);
+	}
+	assert_true(time_parse_rfc3339("2024-05-01T08:30:00-01:30", &t));
+	assert_int_equal(t, 1714557600);
+}
+
+/* Issue 9 item 2: out-of-range durations are errors, not INT64_MIN. */
+static void test_duration_range(void **state)
+{
+	(void)state;
+	static const char *const bad[] = {"1e300", "1e300s", "1e20",  "9999999999999999999999h", "0x10", "inf", "nan",
+					  "1e3s",  ".s",     "1.2.3s"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		int64_t ms = 0;
+		assert_false(duration_parse(bad[i], &ms));
+	}
+	int64_t ms;
+	assert_true(duration_parse("100000d", &ms));
+	assert_int_equal(ms, 100000LL * 86400000);
+	assert_true(duration_parse(".5s", &ms));
+	assert_int_equal(ms, 500);
+}
+
+/* Issue 9 item 3: scale() overflowed signed integers. */
+static void test_quantity_overflow(void **state)
+{
+	(void)state;
+	int64_t b = 0;
+	assert_true(quantity_parse("0.9999999999Ei", &b));
+	assert_true(b > 0 && b <= (1LL << 60));
+	assert_true(quantity_parse("0.9007199254740991Ki", &b));
+	assert_int_equal(b, 923);
+	assert_true(quantity_parse("9223372036854775807m", &b));
+	assert_int_equal(b, 9223372036854776LL);
+	assert_true(quantity_parse("9223372036854775807", &b));
+	assert_int_equal(b, INT64_MAX);
+	assert_false(quantity_parse("9223372036854775807.5", &b));
+	assert_false(quantity_parse("7.99999999999999999Ei", &b) && b < 0);
+	assert_true(quantity_parse("1.5n", &b));
+	assert_int_equal(b, 1);
+}
+
 static void test_json_paths(void **state)
 {
 	(void)state;
@@ -208,6 +266,9 @@ int main(void)
 	    cmocka_unit_test(test_duration_parse),
 	    cmocka_unit_test(test_duration_human_matches_kubectl),
 	    cmocka_unit_test(test_rfc3339),
+	    cmocka_unit_test(test_rfc3339_rejects_short_offsets),
+	    cmocka_unit_test(test_duration_range),
+	    cmocka_unit_test(test_quantity_overflow),
 	    cmocka_unit_test(test_json_paths),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

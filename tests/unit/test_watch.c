@@ -117,13 +117,14 @@ static void test_error_event_and_http_error(void **state)
 			  .status = 200,
 			  .headers = JSON_CT,
 			  .chunks = {EV("ADDED", "a", "6") "{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
-							   "\"message\":\"internal error\",\"reason\":"
-							   "\"InternalError\",\"code\":500}}\n"}});
+							   "\"message\":\"bad \\u001b[31mrequest\",\"reason\":"
+							   "\"BadRequest\",\"code\":400}}\n"}});
 	assert_int_equal(kube_watch(fixture_client(f), VS, &o, on_event, &s, &err), -1);
 	assert_int_equal(err.kind, KUBE_ERR_API);
-	assert_int_equal(err.http_code, 500);
-	assert_string_equal(err.reason, "InternalError");
-	assert_non_null(strstr(err.message, "internal error"));
+	assert_int_equal(err.http_code, 400);
+	assert_string_equal(err.reason, "BadRequest");
+	/* Server text reaches the terminal without its escape sequences. */
+	assert_non_null(strstr(err.message, "bad ?[31mrequest"));
 	assert_non_null(err.status);
 	assert_string_equal(s.log.buf, "ADDED a;");
 
@@ -140,6 +141,65 @@ static void test_error_event_and_http_error(void **state)
 	ts_add(f->ts, &(struct ts_reply){.status = 200, .headers = JSON_CT, .chunks = {"{\"type\":\"ADDED\",]\n"}});
 	assert_int_equal(kube_watch(f->client, VS, &o, on_event, &s, &err), -1);
 	assert_int_equal(err.kind, KUBE_ERR_PROTOCOL);
+	kube_error_clear(&err);
+	strbuf_release(&s.log);
+}
+
+/* Issue 9 item 10: a 500, a 503 or a reset inside a wait is retried until the
+ * deadline; the list that starts the watch too. */
+static void test_transient_errors_are_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct seen s = {STRBUF_INIT, NULL, 0, 0};
+	struct kube_watch_opts o = {.timeout_ms = 20000};
+	s.stop_at = "done";
+
+	ts_add(f->ts, &(struct ts_reply){.match = "GET " VS "?limit",
+					 .status = 503,
+					 .headers = JSON_CT,
+					 .body = "{\"kind\":\"Status\",\"message\":\"busy\",\"code\":503}"});
+	ts_add(f->ts, &(struct ts_reply){.match = "GET " VS "?limit", .status = 0});
+	ts_add(f->ts, &(struct ts_reply){.match = "GET " VS "?limit",
+					 .status = 200,
+					 .headers = JSON_CT,
+					 .body = "{\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"5\"},"
+						 "\"items\":[]}"});
+	ts_add(f->ts,
+	       &(struct ts_reply){.match = "watch=1",
+				  .status = 200,
+				  .headers = JSON_CT,
+				  .chunks = {"{\"type\":\"ERROR\",\"object\":{\"kind\":\"Status\","
+					     "\"message\":\"etcd\",\"reason\":\"InternalError\",\"code\":500}}\n"}});
+	ts_add(f->ts, &(struct ts_reply){.match = "watch=1",
+					 .status = 500,
+					 .headers = JSON_CT,
+					 .body = "{\"kind\":\"Status\",\"message\":\"oops\",\"code\":500}"});
+	ts_add(f->ts, &(struct ts_reply){
+			  .match = "watch=1", .status = 200, .headers = JSON_CT, .chunks = {EV("ADDED", "done", "7")}});
+	assert_int_equal(kube_watch(fixture_client(f), VS, &o, on_event, &s, &err), 0);
+	assert_string_equal(s.log.buf, "ADDED done;");
+	assert_int_equal(ts_count(f->ts, "watch=1"), 3);
+	kube_error_clear(&err);
+	strbuf_release(&s.log);
+}
+
+/* Issue 9 item 9: the deadline bounds the watch's first list too. */
+static void test_deadline_bounds_the_list(void **state)
+{
+	struct fixture *f = *state;
+	struct kube_error err = {0};
+	struct seen s = {STRBUF_INIT, NULL, 0, 0};
+	struct kube_watch_opts o = {.timeout_ms = 700};
+
+	ts_add(f->ts, &(struct ts_reply){.status = 200,
+					 .delay_ms = 3000,
+					 .headers = JSON_CT,
+					 .body = "{\"kind\":\"List\",\"metadata\":{\"resourceVersion\":\"5\"}}"});
+	int64_t t0 = http_now_ms();
+	assert_int_equal(kube_watch(fixture_client(f), VS, &o, on_event, &s, &err), -1);
+	assert_true(http_now_ms() - t0 < 2000);
+	assert_int_equal(err.kind, KUBE_ERR_TIMEOUT);
 	kube_error_clear(&err);
 	strbuf_release(&s.log);
 }
@@ -234,6 +294,8 @@ int main(void)
 	    FIXTURE_TEST(test_410_relists),
 	    FIXTURE_TEST(test_error_event_and_http_error),
 	    FIXTURE_TEST(test_deadline_and_ticks),
+	    FIXTURE_TEST(test_transient_errors_are_retried),
+	    FIXTURE_TEST(test_deadline_bounds_the_list),
 	    FIXTURE_TEST(test_tick_stops),
 	    FIXTURE_TEST(test_request_from_event_handler),
 	};

@@ -302,15 +302,47 @@ static void test_round_trips(void **state)
 	round_trip("[]");
 }
 
+/* Issue 9 item 4: long digit runs in keys overflowed the key sort (UBSan
+ * aborted). go-yaml's int wraps; so does ours, in the same order. */
+static void test_key_sort_long_digit_runs(void **state)
+{
+	(void)state;
+	assert_yaml_of("{\"a1999999999999999999999\":1,\"a2\":2,\"a99999999999999999999999999999999999\":3}",
+		       "a2: 2\na99999999999999999999999999999999999: 3\na1999999999999999999999: 1\n");
+}
+
+/* Issue 9 item 5: line separators, C1 controls, NUL and huge numbers. */
+static void test_write_unreadable_characters(void **state)
+{
+	(void)state;
+	assert_yaml_of("{\"ls\":\"a\\u2028b\",\"ps\":\"a\\u2029b\",\"nel\":\"a\\u0085b\",\"c1\":\"a\\u009bb\","
+		       "\"bom\":\"\\ufeffx\",\"nul\":\"a\\u0000b\",\"ok\":\"caf\\u00e9 \\u00a0x\"}",
+		       "bom: \"\\uFEFFx\"\nc1: \"a\\x9Bb\"\nls: \"a\\Lb\"\nnel: \"a\\Nb\"\nnul: \"a\\0b\"\n"
+		       "ok: caf\u00e9 \u00a0x\nps: \"a\\Pb\"\n");
+	/* In a multi-line string too: no literal block can hold them. */
+	assert_yaml_of("{\"a\":\"x\\ny\\u2028z\"}", "a: \"x\\ny\\Lz\"\n");
+	assert_yaml_of("{\"big\":1e999,\"neg\":-1E400}", "big: 1e999\nneg: -1E400\n");
+	round_trip("{\"ls\":\"a\\u2028b\",\"nel\":\"\\u0085\",\"c1\":\"\\u0080\\u009f\",\"nul\":\"a\\u0000b\","
+		   "\"k\\u2029\":\"v\",\"mixed\":\"l1\\nl2\\u0085\"}");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_core_schema_typing),	  cmocka_unit_test(test_structures_and_blocks),
-	    cmocka_unit_test(test_json_is_yaml),	  cmocka_unit_test(test_empty_document),
-	    cmocka_unit_test(test_first_document_only),	  cmocka_unit_test(test_anchors_aliases_merge),
-	    cmocka_unit_test(test_errors_have_positions), cmocka_unit_test(test_alias_bomb_is_bounded),
-	    cmocka_unit_test(test_write_kubectl_style),	  cmocka_unit_test(test_write_string_quoting),
-	    cmocka_unit_test(test_write_multiline),	  cmocka_unit_test(test_round_trips),
+	    cmocka_unit_test(test_core_schema_typing),
+	    cmocka_unit_test(test_structures_and_blocks),
+	    cmocka_unit_test(test_json_is_yaml),
+	    cmocka_unit_test(test_empty_document),
+	    cmocka_unit_test(test_first_document_only),
+	    cmocka_unit_test(test_anchors_aliases_merge),
+	    cmocka_unit_test(test_errors_have_positions),
+	    cmocka_unit_test(test_alias_bomb_is_bounded),
+	    cmocka_unit_test(test_write_kubectl_style),
+	    cmocka_unit_test(test_write_string_quoting),
+	    cmocka_unit_test(test_write_multiline),
+	    cmocka_unit_test(test_round_trips),
+	    cmocka_unit_test(test_key_sort_long_digit_runs),
+	    cmocka_unit_test(test_write_unreadable_characters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

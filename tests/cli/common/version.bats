@@ -73,6 +73,19 @@ YAML
 	assert_output_contains "Server Version: v1."
 }
 
+@test "an exec plugin's short UTC offset in expirationTimestamp is an error, not a read past the string" {
+	# Issue 9 item 1: "+1:0" made the time parser jump past the end (ASan build crashed).
+	write_kubeconfig "$TMP/exec.kubeconfig" "    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: $REPO_ROOT/tests/cli/fixtures/exec-credential.sh
+      interactiveMode: Never"
+	VOLSNAP_EXEC_EXPIRY="2099-01-01T00:00:00+1:0" VOLSNAP_EXEC_TOKEN_FILE="$VOLSNAP_STATE/admin.token" \
+		KUBECONFIG="$TMP/exec.kubeconfig" run volsnap version
+	assert_status 1
+	assert_output_contains "expirationTimestamp is not an RFC 3339 time"
+	[ "$(grep -c . <<<"$output")" -le 2 ]
+}
+
 @test "exec credentials let the plugin read the cluster" {
 	write_kubeconfig "$TMP/exec.kubeconfig" "    exec:
       apiVersion: client.authentication.k8s.io/v1
