@@ -68,8 +68,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t j = 0; j < plan.n && !kept; j++) {
 				const struct prune_item *k = &plan.items[j];
 				kept = k->action == PRUNE_KEEP && k->pvc && d->pvc && !strcmp(k->pvc, d->pvc) &&
-				       k->namespace && d->namespace && !strcmp(k->namespace, d->namespace) &&
-				       snap_is_ready(k->snapshot);
+				       k->namespace && d->namespace && !strcmp(k->namespace, d->namespace) && k->ready;
 			}
 			if (!kept) {
 				fprintf(stderr, "prune deletes %s with no ready snapshot of PVC %s kept\n", d->name,
