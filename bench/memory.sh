@@ -26,32 +26,8 @@ for c in "${commands[@]}"; do
 	# shellcheck disable=SC2086 # ARGS are words
 	at_small[$name]=$(peak $args || echo failed)
 done
-# The rest up to LARGE, in other namespaces' worth of names.
-python3 - "$STATE" "$SMALL" "$LARGE" <<'PY'
-import json, subprocess, sys
-state, small, large = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-server = open(state + "/server").read().strip()
-token = open(state + "/admin.token").read().strip()
-batch = []
-def flush():
-    if batch:
-        subprocess.run(["curl", "-sSf", "--cacert", state + "/ca.crt", "-H", "Authorization: Bearer " + token,
-                        "-H", "Content-Type: application/json", "--data-binary", "@-", server + "/__emulator/objects"],
-                       input=json.dumps({"items": batch}).encode(), check=True, stdout=subprocess.DEVNULL)
-        batch.clear()
-for i in range(small, large):
-    ns, pvc = "bench-%02d" % (i % 10), "data-%03d" % (i % 100)
-    batch.append({"apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
-                  "metadata": {"name": "%s-%06d" % (pvc, i), "namespace": ns,
-                               "creationTimestamp": "2024-05-%02dT%02d:00:00Z" % (1 + i % 28, i % 24),
-                               "labels": {"app.kubernetes.io/managed-by": "kubectl-volsnap", "volsnap.io/source-pvc": pvc}},
-                  "spec": {"volumeSnapshotClassName": "csi-hostpath-snapclass", "source": {"persistentVolumeClaimName": pvc}},
-                  "status": {"boundVolumeSnapshotContentName": "snapcontent-%06d" % i, "readyToUse": True,
-                             "restoreSize": "1Gi", "creationTime": "2024-05-01T00:00:00Z"}})
-    if len(batch) == 2000:
-        flush()
-flush()
-PY
+# The rest up to LARGE, in the same namespaces.
+"$ROOT/bench/seed_emulator.sh" "$STATE" "$LARGE" 10 "$SMALL"
 printf '  %-28s %14s %14s %8s\n' "peak MB" "$SMALL" "$LARGE" "ratio"
 for c in "${commands[@]}"; do
 	name=${c%%|*} args=${c#*|}

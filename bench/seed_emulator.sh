@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# bench/seed_emulator.sh STATE_DIR N NAMESPACES: N ready VolumeSnapshots over NAMESPACES
-# namespaces, stored through the emulator's seeding endpoint in batches (one request per 2,000
+# bench/seed_emulator.sh STATE_DIR N NAMESPACES [FROM]: ready VolumeSnapshots number FROM (0) to
+# N-1 over NAMESPACES namespaces (made when FROM is 0), stored through the emulator's seeding endpoint in batches (one request per 2,000
 # objects instead of N creates). The same objects bench/seed_real.py makes on a real server.
 set -euo pipefail
-STATE=$1 N=$2 NAMESPACES=$3
+STATE=$1 N=$2 NAMESPACES=$3 FROM=${4:-0}
 BATCH=2000
 WORK=$(mktemp -d /tmp/volsnap-seed.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
-python3 - "$N" "$NAMESPACES" "$BATCH" "$WORK/batch" <<'PY'
+python3 - "$N" "$NAMESPACES" "$BATCH" "$WORK/batch" "$FROM" <<'PY'
 import json, sys
-n, nns, batch, prefix = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-%02d" % i}} for i in range(nns)]
-for i in range(n):
+n, nns, batch, prefix, start = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-%02d" % i}}
+         for i in range(nns if start == 0 else 0)]
+for i in range(start, n):
     ns, pvc = "bench-%02d" % (i % nns), "data-%03d" % (i % 100)
     items.append({
         "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
