@@ -191,7 +191,9 @@ static void offer_formats(struct complete_plan *p, const char *usage)
 	at += 3;
 	while (*at && !strchr(" ]", *at)) {
 		size_t len = strcspn(at, "| ]");
-		char *word = xstrndup(at, len);
+		/* "jsonpath=..." in a usage line offers "jsonpath=", the rest is the user's. */
+		size_t keep = len >= 4 && !strncmp(at + len - 4, "=...", 4) ? len - 3 : len;
+		char *word = xstrndup(at, keep);
 		offer(p, word, NULL);
 		free(word);
 		at += len;

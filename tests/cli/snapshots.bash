@@ -37,6 +37,9 @@ all_ready() {
 
 # Gone: the server says NotFound (a failing read fails, see absent in helpers).
 snapshot_gone() { absent volumesnapshot "$1"; }
+# Present: a read that fails for any reason counts as "not there", which fails
+# the assertions that use it (they expect the snapshot).
+snapshot_exists() { kc get volumesnapshot "$1" -n "$NS" -o name >/dev/null; }
 # Present and not being deleted.
 snapshot_alive() {
 	[ "$(kc get volumesnapshot "$1" -n "$NS" -o jsonpath='{.metadata.name}/{.metadata.deletionTimestamp}' 2>/dev/null)" = "$1/" ]

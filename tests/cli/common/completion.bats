@@ -41,11 +41,11 @@ complete_words() {
 	assert_status 0
 	[ "$output" = prune ]
 	run complete_words take --cl
-	[ "$output" = $'--cluster\n--class' ]
+	[ "$output" = $'--cluster\n--client-certificate\n--client-key\n--class' ]
 	run complete_words take --w
 	[ "$output" = $'--wait\n--wait-bound' ]
 	run complete_words list -o ""
-	[ "$output" = $'wide\njson\nyaml\nname' ]
+	[ "$output" = $'wide\njson\nyaml\nname\njsonpath=\ncustom-columns=' ]
 	run complete_words doctor --output=j
 	[ "$output" = json ]
 	run complete_words take --dry-run=
