@@ -166,7 +166,7 @@ static int create(struct cmd_ctx *ctx, struct kube_client *c, const struct kube_
 {
 	struct kube_error err = {0};
 	char *path = kube_path(r, ns, NULL, NULL);
-	int rc = kube_create(c, path, obj, 0, NULL, &err);
+	int rc = kube_create_once(c, path, obj, 0, NULL, &err);
 	free(path);
 	return rc == 0 ? EXIT_OK : cmd_fail_kube(ctx, &err, "creating %s", what);
 }

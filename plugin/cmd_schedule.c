@@ -289,7 +289,7 @@ static int create_objects(struct cmd_ctx *ctx, struct kube_client *c, struct cre
 		json_object *o = json_object_array_get_idx(objs, i), *made = NULL;
 		struct kube_resource r = resource_for(o, cr->minor);
 		char *path = kube_path(&r, cr->s.ns, NULL, NULL);
-		int c_rc = kube_create(c, path, o, cr->dry_server ? KUBE_DRY_RUN : 0, &made, &err);
+		int c_rc = kube_create_once(c, path, o, cr->dry_server ? KUBE_DRY_RUN : 0, &made, &err);
 		free(path);
 		if (c_rc == 0) {
 			json_object_array_add(created, made);
@@ -805,7 +805,7 @@ static int sub_run(struct cmd_ctx *ctx, int argc, char **argv)
 	jset(job, "metadata.ownerReferences", owners);
 	jset(job, "spec", json_object_get(jget(tmpl, "spec")));
 	char *path = kube_path(&SCHED_JOBS, o.ns, NULL, NULL);
-	if (kube_create(o.c, path, job, 0, NULL, &err) == 0)
+	if (kube_create_once(o.c, path, job, 0, NULL, &err) == 0)
 		printf("job.batch/%s created\n", name);
 	else if (kube_error_is_conflict(&err)) {
 		kube_error_clear(&err);

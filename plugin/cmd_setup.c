@@ -268,7 +268,7 @@ static int apply_one(struct cmd_ctx *ctx, struct kube_client *c, struct setup *s
 	const char *name = jstr_or(a->obj, "metadata.name", "");
 	char *path = xasprintf("%s/%s", coll, name);
 	int rc = a->patch ? kube_patch(c, path, KUBE_PATCH_MERGE, a->patch, 0, NULL, &err)
-			  : kube_create(c, coll, a->obj, 0, NULL, &err);
+			  : kube_create_once(c, coll, a->obj, 0, NULL, &err);
 	free(coll);
 	free(path);
 	if (rc < 0)

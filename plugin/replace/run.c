@@ -329,7 +329,7 @@ static int step_safety(struct run *r)
 					       jstr(r->snap, "spec.volumeSnapshotClassName"), &labels);
 		struct kube_error err = {0};
 		char *path = kube_path(&r->api.snapshots, st->ns, NULL, NULL);
-		if (kube_create(r->c, path, m, 0, NULL, &err) < 0)
+		if (kube_create_once(r->c, path, m, 0, NULL, &err) < 0)
 			rc = cmd_fail_kube(r->ctx, &err, "creating %s", what);
 		else
 			fprintf(stderr, "%s created, waiting until it is ready\n", what);
@@ -522,7 +522,7 @@ static int step_create(struct run *r)
 		free(text);
 		struct kube_error err = {0};
 		char *path = kube_path(&KUBE_PVCS, r->st.ns, NULL, NULL);
-		if (kube_create(r->c, path, m, 0, &pvc, &err) < 0)
+		if (kube_create_once(r->c, path, m, 0, &pvc, &err) < 0)
 			rc = cmd_fail_kube(r->ctx, &err, "creating %s from snapshot %s", what, r->st.snapshot);
 		else
 			fprintf(stderr, "%s created from snapshot %s\n", what, r->st.snapshot);

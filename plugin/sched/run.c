@@ -69,7 +69,7 @@ static int take(struct sched_run *r, const struct sched_item *it, json_object **
 		kube_error_clear(&err);
 		json_object *m = sched_snapshot_manifest(r->api->version, r->spec, it->pvc, it->snapshot);
 		char *coll = list_path(&r->api->snapshots, r->spec->ns);
-		int c = kube_create(r->client, coll, m, 0, snap, &err);
+		int c = kube_create_once(r->client, coll, m, 0, snap, &err);
 		free(coll);
 		json_object_put(m);
 		/* Another pod of the same run won the race: read what it made. */
