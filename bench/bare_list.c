@@ -3,9 +3,12 @@
  * where the server offers it, as the plugin does), with nothing parsed but
  * the continue token. Prints the bytes and pages received.
  *
- *   bare_list URL CA_FILE TOKEN_FILE [LIMIT] [http1] [gzip]
+ *   bare_list URL CA_FILE TOKEN_FILE [LIMIT] [http1] [gzip] [table|tablemeta]
  *
- * http1 forces HTTP/1.1; gzip asks for compressed bodies (as client-go does).
+ * http1 forces HTTP/1.1; gzip asks for compressed bodies (as client-go does);
+ * table asks the server for its Table rendering (as=Table) without the objects
+ * (includeObject=None), tablemeta with each row's metadata (includeObject=Metadata,
+ * kubectl get's own request).
  *
  * Bench tool only (not part of the plugin): built by bench/list.sh. */
 #include <curl/curl.h>
@@ -50,14 +53,19 @@ static char *continue_token(const char *body)
 int main(int argc, char **argv)
 {
 	if (argc < 4) {
-		fprintf(stderr, "usage: bare_list URL CA_FILE TOKEN_FILE [LIMIT] [http1] [gzip]\n");
+		fprintf(stderr, "usage: bare_list URL CA_FILE TOKEN_FILE [LIMIT] [http1] [gzip] [table|tablemeta]\n");
 		return 2;
 	}
 	const char *limit = argc > 4 ? argv[4] : "500";
 	int http1 = 0, gzip = 0;
+	const char *table = NULL; /* includeObject= */
 	for (int i = 5; i < argc; i++) {
 		http1 |= !strcmp(argv[i], "http1");
 		gzip |= !strcmp(argv[i], "gzip");
+		if (!strcmp(argv[i], "table"))
+			table = "None";
+		if (!strcmp(argv[i], "tablemeta"))
+			table = "Metadata";
 	}
 	char token[4096] = "Authorization: Bearer ";
 	FILE *tf = fopen(argv[3], "r");
@@ -71,7 +79,8 @@ int main(int argc, char **argv)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdrs = curl_slist_append(NULL, token);
-	hdrs = curl_slist_append(hdrs, "Accept: application/json");
+	hdrs = curl_slist_append(hdrs, table ? "Accept: application/json;as=Table;v=v1;g=meta.k8s.io"
+	                                     : "Accept: application/json");
 	struct page pg = {0};
 	char *cont = NULL;
 	size_t bytes = 0, pages = 0;
@@ -85,7 +94,8 @@ int main(int argc, char **argv)
 	do {
 		char url[8192];
 		char *esc = cont ? curl_easy_escape(h, cont, 0) : NULL;
-		snprintf(url, sizeof url, "%s?limit=%s%s%s", argv[1], limit, esc ? "&continue=" : "", esc ? esc : "");
+		snprintf(url, sizeof url, "%s?limit=%s%s%s%s%s", argv[1], limit, table ? "&includeObject=" : "",
+		         table ? table : "", esc ? "&continue=" : "", esc ? esc : "");
 		curl_free(esc);
 		pg.len = 0;
 		curl_easy_setopt(h, CURLOPT_URL, url);

@@ -3,7 +3,9 @@
 # one run with `kubectl get volumesnapshots -A` (the ratio users feel) and with the limit: a bare
 # client (bench/bare_list.c) fetching the same pages over one reused connection with nothing parsed
 # but the continue token (the server's own time). Then where the time goes: page size, HTTP/1.1,
-# gzip (what client-go asks for), each measured on both the plugin and the bare client.
+# gzip (what client-go asks for), the server's Table rendering (as=Table, what kubectl get asks
+# for), each measured on both the plugin and the bare client. On the real server, also the CPU
+# seconds the kube-apiserver and etcd spent per run (the server's own work, on the same 2 cores).
 #
 # The real kube-apiserver first: the emulator serves pages faster than a real server and flatters
 # the plugin. Medians of RUNS runs (bench/measure.py); peak memory is the plugin binary's own
@@ -67,6 +69,16 @@ check_rows "$BIN" list -A
 check_rows kubectl get volumesnapshots -A
 
 URL="$SERVER/apis/snapshot.storage.k8s.io/v1/volumesnapshots"
+if [ "$BED" = real ]; then
+	# The state's pids are the `timeout` wrappers of etcd, kube-apiserver, ...: their children.
+	VOLSNAP_BENCH_SERVER_PIDS=$(for p in $(cat "$STATE/pids"); do
+		for c in $(pgrep -P "$p"); do
+			case "$(cat /proc/"$c"/comm 2>/dev/null)" in etcd | kube-apiserver) printf '%s ' "$c" ;; esac
+		done
+	done)
+	[ -n "$VOLSNAP_BENCH_SERVER_PIDS" ] || { echo "bench/list.sh: no etcd/kube-apiserver pid in $STATE/pids" >&2; exit 1; }
+	export VOLSNAP_BENCH_SERVER_PIDS
+fi
 BARE=("$WORK/bare_list" "$URL" "$STATE/ca.crt" "$STATE/admin.token")
 m() { # NAME CMD...: one measure.py line, kept as $WORK/NAME.json
 	local name=$1
@@ -88,18 +100,23 @@ if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	done
 	m bare_http1 "${BARE[@]}" 500 http1
 	m bare_gzip "${BARE[@]}" 500 gzip
+	m bare_table "${BARE[@]}" 500 table
+	m bare_tablemeta "${BARE[@]}" 500 tablemeta
 fi
 
 python3 - "$WORK" "$BED" "$N" "$RUNS" <<'PY'
 import json, os, sys
 work, bed, n, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 r = {f[:-5]: json.load(open(os.path.join(work, f))) for f in os.listdir(work) if f.endswith(".json")}
+cpu = bed == "real"
 def row(label, k, mem=True):
     x = r[k]
-    print("  %-52s %8.3f %8.3f %9s %9.1f" % (label, x["wall"], x["first"],
-          "%.1f" % (x["rss_kb"] / 1024) if mem else "-", x["bytes"] / 1e6))
+    print("  %-52s %8.3f %8.3f %9s %9.1f%s" % (label, x["wall"], x["first"],
+          "%.1f" % (x["rss_kb"] / 1024) if mem else "-", x["bytes"] / 1e6,
+          " %10.2f" % x["server_cpu"] if cpu else ""))
 print("list -A over %s VolumeSnapshots on the %s server (medians of %s runs)" % (n, bed, runs))
-print("  %-52s %8s %8s %9s %9s" % ("", "wall s", "first s", "peak MB", "out MB"))
+print("  %-52s %8s %8s %9s %9s%s" % ("", "wall s", "first s", "peak MB", "out MB",
+      " %10s" % "server s" if cpu else ""))
 row("kubectl volsnap list -A (through kubectl)", "plugin", False)
 row("kubectl-volsnap list -A (the binary)", "direct")
 row("kubectl get volumesnapshots -A", "kubectl")
@@ -117,4 +134,10 @@ if "bare_http1" in r:
         row("--chunk-size %s: bare client" % size, "bare_" + size)
     row("bare client over HTTP/1.1 (500)", "bare_http1")
     row("bare client asking for gzip, as client-go does (500)", "bare_gzip")
+    row("bare client, as=Table, no objects (500)", "bare_table")
+    row("bare client, as=Table, metadata only (kubectl get)", "bare_tablemeta")
+if cpu:
+    s = r["bare"]["server_cpu"]
+    print("  the server's own CPU for the same pages: %.2f s on %d cores, at least %.2f s of wall;"
+          " %.2f of kubectl's wall" % (s, os.cpu_count(), s / os.cpu_count(), s / os.cpu_count() / k))
 PY

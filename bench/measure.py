@@ -2,7 +2,9 @@
 """bench/measure.py RUNS CMD...: runs CMD RUNS times (after one warm-up run) and prints one JSON
 line: the median wall time, the median time to the first byte of stdout, the largest peak RSS
 (KB, from wait4: the process itself, or what it exec'd into) and the bytes written to stdout.
-A command that fails stops the bench: figures of a failed run compare nothing."""
+A command that fails stops the bench: figures of a failed run compare nothing.
+With VOLSNAP_BENCH_SERVER_PIDS (space-separated pids: the kube-apiserver and etcd), also the
+median CPU seconds those processes spent during a run: the server's own work."""
 import json
 import os
 import statistics
@@ -11,7 +13,20 @@ import sys
 import time
 
 
+SERVER_PIDS = [int(p) for p in os.environ.get("VOLSNAP_BENCH_SERVER_PIDS", "").split()]
+
+
+def server_cpu():
+    total = 0
+    for pid in SERVER_PIDS:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def once(cmd):
+    cpu0 = server_cpu()
     start = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     first, size = None, 0
@@ -27,7 +42,7 @@ def once(cmd):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.exit("measure.py: %s exited %d" % (" ".join(cmd), p.returncode))
-    return wall, first if first is not None else wall, usage.ru_maxrss, size
+    return wall, first if first is not None else wall, usage.ru_maxrss, size, server_cpu() - cpu0
 
 
 runs, cmd = int(sys.argv[1]), sys.argv[2:]
@@ -35,4 +50,5 @@ once(cmd)
 results = [once(cmd) for _ in range(runs)]
 print(json.dumps({"wall": statistics.median(r[0] for r in results),
                   "first": statistics.median(r[1] for r in results),
-                  "rss_kb": max(r[2] for r in results), "bytes": results[-1][3]}))
+                  "rss_kb": max(r[2] for r in results), "bytes": results[-1][3],
+                  "server_cpu": statistics.median(r[4] for r in results)}))
