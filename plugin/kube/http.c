@@ -53,7 +53,9 @@ struct kube_client {
 	bool easy_busy;
 	int depth; /* http_run calls under way (callbacks may nest them) */
 	char request_id[33];
-	int64_t deadline_ms; /* every request ends by then (http_set_deadline), 0 = none */
+	int64_t deadline_ms;   /* every request ends by then (http_set_deadline), 0 = none */
+	const char *system_ca; /* no CA in the kubeconfig: the bundle trusted instead, or NULL */
+	bool system_ca_searched;
 };
 
 int64_t http_set_deadline(struct kube_client *c, int64_t deadline_ms)
@@ -460,6 +462,38 @@ static int attach_credentials(struct kube_client *c, struct http_xfer *x, char *
 	return 0;
 }
 
+/* No CA in the kubeconfig (a server with a publicly trusted certificate): the
+ * system's bundle. libcurl knows only the path it was built with (Debian's,
+ * for the static binary); kubectl (Go) searches these, so a Fedora or RHEL
+ * machine works the same for both. SSL_CERT_FILE overrides, as in Go. */
+static const char *system_ca_file(CURL *e)
+{
+	static const char *const bundles[] = {
+	    "/etc/ssl/certs/ca-certificates.crt",		 /* Debian, Ubuntu, Arch, Gentoo */
+	    "/etc/pki/tls/certs/ca-bundle.crt",			 /* Fedora, RHEL 6 */
+	    "/etc/ssl/ca-bundle.pem",				 /* openSUSE */
+	    "/etc/pki/tls/cacert.pem",				 /* OpenELEC */
+	    "/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem", /* CentOS, RHEL 7+ */
+	    "/etc/ssl/cert.pem",				 /* Alpine */
+	};
+	const char *env = getenv("SSL_CERT_FILE");
+	char *builtin = NULL;
+	if (env && *env)
+		return env;
+	curl_easy_getinfo(e, CURLINFO_CAINFO, &builtin);
+	if (builtin && access(builtin, R_OK) == 0)
+		return builtin;
+	for (size_t i = 0; i < sizeof bundles / sizeof *bundles; i++)
+		if (access(bundles[i], R_OK) == 0)
+			return bundles[i];
+	return NULL;
+}
+
+static bool kubeconfig_has_ca(const struct kube_config *cfg)
+{
+	return (cfg->ca_data && cfg->ca_data_len) || (cfg->ca_file && *cfg->ca_file);
+}
+
 static void setup_tls(struct kube_client *c, CURL *e)
 {
 	const struct kube_config *cfg = c->cfg;
@@ -472,6 +506,17 @@ static void setup_tls(struct kube_client *c, CURL *e)
 		set_blob(e, CURLOPT_CAINFO_BLOB, cfg->ca_data, cfg->ca_data_len);
 	else if (cfg->ca_file && *cfg->ca_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, cfg->ca_file);
+	else if (!cfg->insecure_skip_tls_verify) {
+		if (!c->system_ca_searched) {
+			c->system_ca = system_ca_file(e);
+			c->system_ca_searched = true;
+		}
+		if (c->system_ca)
+			curl_easy_setopt(e, CURLOPT_CAINFO, c->system_ca);
+		const char *dir = getenv("SSL_CERT_DIR");
+		if (dir && *dir)
+			curl_easy_setopt(e, CURLOPT_CAPATH, dir);
+	}
 	if (cfg->client_cert_data && cfg->client_cert_data_len)
 		set_blob(e, CURLOPT_SSLCERT_BLOB, cfg->client_cert_data, cfg->client_cert_data_len);
 	else if (cfg->client_cert_file && *cfg->client_cert_file)
@@ -744,6 +789,18 @@ static void finish(struct kube_client *c, struct http_xfer *x, CURLcode rc)
 			       (long)(http_now_ms() - x->started_ms));
 	else
 		kube_error_from_curl(&x->err, rc, x->errbuf, public_url);
+	if ((rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) && !kubeconfig_has_ca(c->cfg) &&
+	    !strstr(x->errbuf, "subject name") && !strstr(x->errbuf, "does not match")) {
+		free(x->err.hint);
+		x->err.hint =
+		    c->system_ca ? xasprintf("the kubeconfig names no certificate-authority, so the system's bundle %s "
+					     "was used: add the cluster's CA (kubectl config set-cluster NAME "
+					     "--certificate-authority=FILE --embed-certs) or set SSL_CERT_FILE",
+					     c->system_ca)
+				 : xstrdup("the kubeconfig names no certificate-authority and no system CA bundle was "
+					   "found: add the cluster's CA (kubectl config set-cluster NAME "
+					   "--certificate-authority=FILE --embed-certs) or set SSL_CERT_FILE");
+	}
 	free(public_url);
 	x->rc = -1;
 	x->done = true;
