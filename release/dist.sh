@@ -1,7 +1,7 @@
 #!/bin/bash
 # `make dist VERSION=x.y.z`: the krew release under dist/:
-#   kubectl-volsnap_vX.Y.Z_linux_amd64.tar.gz   the static binary, LICENSE and
-#                                               the completion helper
+#   kubectl-volsnap_vX.Y.Z_linux_{amd64,arm64}.tar.gz   the static binary,
+#                                               LICENSE and the completion helper
 #   krew-manifest.yaml                           krew-manifest.yaml rendered with
 #                                               the release tag's uris and sha256s
 # The archives are reproducible: sorted entries, mtime SOURCE_DATE_EPOCH (default:
@@ -19,7 +19,8 @@ archive_platform() {
 	mkdir -p "$dir"
 	install -m 0755 "$bin" "$dir/kubectl-volsnap"
 	install -m 0644 LICENSE "$dir/LICENSE"
-	"$dir/kubectl-volsnap" completion install "$dir" >/dev/null
+	# The helper is a script naming no architecture: the amd64 binary writes it.
+	dist/kubectl-volsnap-linux-amd64 completion install "$dir" >/dev/null
 	chmod 0755 "$dir/kubectl_complete-volsnap"
 	(cd "$dir" && find . -type f -printf '%P\n' | LC_ALL=C sort) >"$STAGE/files"
 	repro_tar "$dir" - -T "$STAGE/files" | gzip -n -9 >"dist/$name.tmp"
@@ -28,6 +29,7 @@ archive_platform() {
 }
 : >"$STAGE/sums"
 archive_platform linux amd64 dist/kubectl-volsnap-linux-amd64
+archive_platform linux arm64 dist/kubectl-volsnap-linux-arm64
 python3 release/krew-manifest.py render krew-manifest.yaml "$TAG" "$STAGE/sums" >dist/krew-manifest.yaml
 (cd dist && sha256sum kubectl-volsnap_"${TAG}"_*.tar.gz >"kubectl-volsnap_${TAG}_checksums.txt")
 echo "dist/: $(cd dist && ls kubectl-volsnap_"${TAG}"_* krew-manifest.yaml | tr '\n' ' ')"

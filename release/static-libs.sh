@@ -1,9 +1,12 @@
 #!/bin/bash
 # Builds the libraries of the static binary (musl libc) from Debian bookworm's
-# source packages and caches them outside the tree, once per machine:
+# source packages and caches them outside the tree, once per machine and
+# architecture:
+#   release/static-libs.sh [amd64|arm64]      (default amd64)
 #   /var/cache/kubectl-volsnap/static-<key>/
 #     prefix/         include/, lib/*.a, lib/pkgconfig/*.pc
-#     versions        one "package version" line per source package (+ musl-tools)
+#     musl/           arm64 only: musl built for aarch64, bin/musl-gcc its wrapper
+#     versions        one "package version" line per source package and tool
 #     times           one "package seconds" line per build step (wall time)
 # <key> is a hash of the versions, the target and RECIPE below (bump RECIPE when
 # a configure flag changes), so a new Debian version builds a new set.
@@ -14,17 +17,36 @@
 # bookworm's mbedTLS 2.28 cannot verify a server given by IP address
 # (../shared/facts/static-build.md).
 #
+# amd64 uses Debian's musl-tools (musl-gcc); arm64 cross-compiles with Debian's
+# gcc-aarch64-linux-gnu and a musl built here from Debian's musl source package
+# (Debian has no cross musl-tools), wrapped the same way.
+#
 # Run as root the first time (apt-get, the cache). Safe to run concurrently:
 # the build holds a lock (flock) and a second run waits, then finds the result.
 # Env: VOLSNAP_CACHE_ROOT (default /var/cache/kubectl-volsnap),
 #      VOLSNAP_KEEP_WORK=1 keeps the work dir, JOBS (default: nproc).
 set -euo pipefail
 
-RECIPE=2
-TARGET=x86_64-linux-musl
+RECIPE=3
+ARCH=${1:-amd64}
+case "$ARCH" in
+amd64)
+	TARGET=x86_64-linux-musl OSSL_TARGET=linux-x86_64 CROSS=""
+	TOOLS=(musl-tools)
+	;;
+arm64)
+	TARGET=aarch64-linux-musl OSSL_TARGET=linux-aarch64 CROSS=aarch64-linux-gnu-
+	TOOLS=(gcc-aarch64-linux-gnu linux-libc-dev-arm64-cross)
+	;;
+*)
+	echo "release/static-libs.sh: unknown architecture '$ARCH' (amd64 or arm64)" >&2
+	exit 2
+	;;
+esac
 CACHE_ROOT=${VOLSNAP_CACHE_ROOT:-/var/cache/kubectl-volsnap}
 JOBS=${JOBS:-$(nproc)}
 PACKAGES=(zlib openssl nghttp2 libyaml json-c libarchive curl)
+[ "$ARCH" = amd64 ] || PACKAGES=(musl "${PACKAGES[@]}")
 HERE="$(cd "$(dirname "$0")" && pwd)"
 STEP=init
 
@@ -58,7 +80,7 @@ source_version() {
 
 step "install build tools"
 need=()
-for p in musl-tools cmake dpkg-dev make perl file; do
+for p in "${TOOLS[@]}" cmake dpkg-dev make perl file; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q '^install ok installed$' || need+=("$p")
 done
 if [ ${#need[@]} -gt 0 ]; then
@@ -75,7 +97,8 @@ if [ -z "$(source_version zlib)" ]; then
 	"$HERE/deb-src.sh" >&2 || die "adding the deb-src entry"
 	apt-get -o DPkg::Lock::Timeout=600 update -qq >&2 || die "apt-get update (with deb-src)"
 fi
-versions="recipe $RECIPE"$'\n'"target $TARGET"$'\n'"musl-tools $(dpkg-query -W -f='${Version}' musl-tools)"
+versions="recipe $RECIPE"$'\n'"target $TARGET"
+for t in "${TOOLS[@]}"; do versions+=$'\n'"$t $(dpkg-query -W -f='${Version}' "$t")"; done
 for p in "${PACKAGES[@]}"; do
 	v=$(source_version "$p")
 	[ -n "$v" ] || die "apt-cache showsrc $p gave no version"
@@ -102,7 +125,12 @@ if [ -f "$OUT/.complete" ]; then
 fi
 log "building into $OUT:"$'\n'"$versions"
 
-WORK=$(mktemp -d /var/tmp/kubectl-volsnap-static.XXXXXX)
+# A fixed work dir (we hold the lock): its name reaches the libraries (OpenSSL
+# keeps its compiler flags as a string), so a random one would make every
+# machine's release binary differ.
+WORK=/var/tmp/kubectl-volsnap-static-$ARCH
+rm -rf "$WORK"
+mkdir -p "$WORK"
 # Built in place (the .pc files name the prefix); .complete marks it usable.
 P="$OUT/prefix"
 rm -rf "$OUT"
@@ -111,15 +139,23 @@ printf '%s\n' "$versions" >"$OUT/versions"
 : >"$OUT/times"
 # The work dir's random name must not reach the binary (assert() file names):
 # a fixed name instead keeps the release binary the same on every machine.
-export CC=musl-gcc CFLAGS="-O2 -ffile-prefix-map=$WORK=/usr/src/volsnap-static" \
+MUSL="$OUT/musl"
+if [ "$ARCH" = amd64 ]; then
+	CC=musl-gcc
+	UAPI=/usr/include ASM="/usr/include/$(gcc -dumpmachine)/asm"
+else
+	CC="$MUSL/bin/musl-gcc"
+	UAPI=/usr/aarch64-linux-gnu/include ASM=/usr/aarch64-linux-gnu/include/asm
+fi
+export CC CFLAGS="-O2 -ffile-prefix-map=$WORK=/usr/src/volsnap-static" AR="${CROSS}ar" RANLIB="${CROSS}ranlib" \
 	PKG_CONFIG_LIBDIR="$P/lib/pkgconfig" PKG_CONFIG_PATH=
 # musl-gcc sees no kernel headers; OpenSSL's mem_sec.c needs <linux/mman.h>.
 # The kernel's UAPI headers do not depend on the libc, so link them in.
 KINC="$WORK/kinc"
 mkdir -p "$KINC"
-ln -s /usr/include/linux "$KINC/linux"
-ln -s /usr/include/asm-generic "$KINC/asm-generic"
-ln -s "/usr/include/$(gcc -dumpmachine)/asm" "$KINC/asm"
+ln -s "$UAPI/linux" "$KINC/linux"
+ln -s "$UAPI/asm-generic" "$KINC/asm-generic"
+ln -s "$ASM" "$KINC/asm"
 
 timed() {
 	local name=$1 t0=$SECONDS
@@ -155,8 +191,21 @@ touch_generated() {
 }
 
 cmake_static() {
-	cmake -S . -B _b -DCMAKE_C_COMPILER=musl-gcc -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$P" \
-		-DCMAKE_INSTALL_LIBDIR=lib "$@"
+	local cross=()
+	[ "$ARCH" = amd64 ] || cross=(-DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR=aarch64
+		-DCMAKE_AR="$(command -v "${CROSS}ar")" -DCMAKE_RANLIB="$(command -v "${CROSS}ranlib")")
+	cmake -S . -B _b -DCMAKE_C_COMPILER="$CC" -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX="$P" \
+		-DCMAKE_INSTALL_LIBDIR=lib "${cross[@]}" "$@"
+}
+
+# arm64: musl itself, with its gcc wrapper (musl-gcc + specs) around the cross gcc.
+build_musl() {
+	cd "$WORK/src-musl"
+	CC="${CROSS}gcc" CFLAGS="-O2 -ffile-prefix-map=$WORK=/usr/src/volsnap-static" ./configure \
+		--prefix="$MUSL" --target="${CROSS%-}" --disable-shared --enable-wrapper=gcc
+	make -j"$JOBS"
+	make install
+	[ -x "$MUSL/bin/musl-gcc" ]
 }
 
 build_zlib() {
@@ -168,7 +217,7 @@ build_zlib() {
 
 build_openssl() {
 	cd "$WORK/src-openssl"
-	CPPFLAGS="-idirafter $KINC" ./Configure linux-x86_64 --prefix="$P" --libdir=lib --openssldir=/etc/ssl \
+	CPPFLAGS="-idirafter $KINC" ./Configure "$OSSL_TARGET" --prefix="$P" --libdir=lib --openssldir=/etc/ssl \
 		no-shared no-module no-tests no-afalgeng no-dso no-engine no-comp no-ssl3 no-weak-ssl-ciphers
 	make -j"$JOBS" build_libs
 	make install_dev
@@ -239,6 +288,7 @@ build_curl() {
 
 T0=$SECONDS
 timed fetch fetch
+[ "$ARCH" = amd64 ] || timed musl build_musl
 timed zlib build_zlib
 timed openssl build_openssl
 timed nghttp2 build_nghttp2

@@ -9,7 +9,8 @@ setup() {
 	TAG="v$(cat "$REPO_ROOT/VERSION")"
 	MANIFEST="$VOLSNAP_DIST/krew-manifest.yaml"
 	ARCHIVE="$VOLSNAP_DIST/kubectl-volsnap_${TAG}_linux_amd64.tar.gz"
-	[ -f "$MANIFEST" ] && [ -f "$ARCHIVE" ] || {
+	ARCHIVE_ARM64="$VOLSNAP_DIST/kubectl-volsnap_${TAG}_linux_arm64.tar.gz"
+	[ -f "$MANIFEST" ] && [ -f "$ARCHIVE" ] && [ -f "$ARCHIVE_ARM64" ] || {
 		echo "no $MANIFEST or $ARCHIVE: run make dist (tests/run.sh does)" >&2
 		return 1
 	}
@@ -56,10 +57,10 @@ validate() {
 	# since tests/run.sh built dist/.
 	run make -s -C "$REPO_ROOT" dist
 	assert_status 0
-	before=$(sha256sum "$ARCHIVE" | cut -d' ' -f1)
+	before=$(sha256sum "$ARCHIVE" "$ARCHIVE_ARM64" | cut -d' ' -f1)
 	run make -s -C "$REPO_ROOT" dist
 	assert_status 0
-	after=$(sha256sum "$ARCHIVE" | cut -d' ' -f1)
+	after=$(sha256sum "$ARCHIVE" "$ARCHIVE_ARM64" | cut -d' ' -f1)
 	[ "$before" = "$after" ]
 	run validate "$MANIFEST"
 	assert_status 0
@@ -68,6 +69,25 @@ validate() {
 		run "$REPO_ROOT/release/static.sh"
 	assert_status 0
 	cmp "$BATS_TEST_TMPDIR/again" "$VOLSNAP_DIST/kubectl-volsnap-linux-amd64"
+}
+
+@test "the manifest lists linux/amd64 and linux/arm64 only, each with its own archive" {
+	run python3 -c 'import sys, yaml; d = yaml.safe_load(open(sys.argv[1])); print(" ".join("%s/%s=%s" % (p["selector"]["matchLabels"]["os"], p["selector"]["matchLabels"]["arch"], p["uri"].rsplit("/", 1)[1]) for p in d["spec"]["platforms"]))' "$MANIFEST"
+	assert_status 0
+	[ "$output" = "linux/amd64=kubectl-volsnap_${TAG}_linux_amd64.tar.gz linux/arm64=kubectl-volsnap_${TAG}_linux_arm64.tar.gz" ]
+	grep -q "sha256: \"$(sha256sum "$ARCHIVE_ARM64" | cut -d' ' -f1)\"" "$MANIFEST"
+}
+
+@test "the arm64 archive holds a static aarch64 binary that runs under qemu-user: version --client and doctor" {
+	[ "$(tar -tzf "$ARCHIVE_ARM64" | tr '\n' ' ')" = "LICENSE kubectl-volsnap kubectl_complete-volsnap " ]
+	tar -xzf "$ARCHIVE_ARM64" -C "$BATS_TEST_TMPDIR" kubectl-volsnap
+	file -b "$BATS_TEST_TMPDIR/kubectl-volsnap" | grep -q 'ARM aarch64.*statically linked'
+	run qemu-aarch64 "$BATS_TEST_TMPDIR/kubectl-volsnap" version --client
+	assert_status 0
+	[ "$output" = "Client Version: ${TAG#v}" ]
+	run qemu-aarch64 "$BATS_TEST_TMPDIR/kubectl-volsnap" doctor
+	assert_output_contains " passed, "
+	[ "$status" = 0 ] || [ "$status" = 4 ]
 }
 
 @test "the validator rejects what krew-index would" {

@@ -16,7 +16,7 @@ setup() {
 		return 1
 	}
 	BUNDLE="$BATS_TEST_TMPDIR/bundle"
-	umoci unpack --image "$OCI:$TAG" "$BUNDLE" >/dev/null
+	umoci unpack --image "$OCI:$TAG-linux-amd64" "$BUNDLE" >/dev/null
 	ROOTFS="$BUNDLE/rootfs"
 }
 
@@ -49,7 +49,7 @@ c = json.load(open(sys.argv[1]))["process"]
 print(c["args"], c["user"]["uid"], c["user"]["gid"])
 PY
 	[ "$output" = "['/kubectl-volsnap'] 65532 65532" ]
-	run skopeo inspect --config "oci:$OCI:$TAG"
+	run skopeo inspect --config "oci:$OCI:$TAG-linux-amd64"
 	assert_status 0
 	assert_output_contains '"org.opencontainers.image.licenses": "Apache-2.0"'
 	assert_output_contains "\"org.opencontainers.image.version\": \"$TAG\""
@@ -58,6 +58,24 @@ PY
 	run skopeo inspect "docker-archive:$VOLSNAP_DIST/kubectl-volsnap_${TAG}_image_linux_amd64.tar"
 	assert_status 0
 	run tar -xOf "$VOLSNAP_DIST/kubectl-volsnap_${TAG}_image_linux_amd64.tar" manifest.json
+	assert_output_contains "ghcr.io/kubectl-volsnap/kubectl-volsnap:$TAG"
+}
+
+@test "the release tag is an image index for linux/amd64 and linux/arm64; the arm64 image's binary runs" {
+	run skopeo inspect --raw "oci:$OCI:$TAG"
+	assert_status 0
+	run python3 -c 'import json,sys; i=json.loads(sys.argv[1]); print(i["mediaType"], sorted((m["platform"]["os"], m["platform"]["architecture"]) for m in i["manifests"]))' "$output"
+	[ "$output" = "application/vnd.oci.image.index.v1+json [('linux', 'amd64'), ('linux', 'arm64')]" ]
+	run skopeo inspect --config "oci:$OCI:$TAG-linux-arm64"
+	assert_output_contains '"architecture": "arm64"'
+	umoci unpack --image "$OCI:$TAG-linux-arm64" "$BATS_TEST_TMPDIR/arm64" >/dev/null
+	run find "$BATS_TEST_TMPDIR/arm64/rootfs" -mindepth 1
+	[ "$output" = "$BATS_TEST_TMPDIR/arm64/rootfs/kubectl-volsnap" ]
+	file -b "$BATS_TEST_TMPDIR/arm64/rootfs/kubectl-volsnap" | grep -q 'ARM aarch64.*statically linked'
+	run qemu-aarch64 "$BATS_TEST_TMPDIR/arm64/rootfs/kubectl-volsnap" version --client
+	assert_status 0
+	assert_output_contains "$(cat "$REPO_ROOT/VERSION")"
+	run tar -xOf "$VOLSNAP_DIST/kubectl-volsnap_${TAG}_image_linux_arm64.tar" manifest.json
 	assert_output_contains "ghcr.io/kubectl-volsnap/kubectl-volsnap:$TAG"
 }
 
