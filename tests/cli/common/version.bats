@@ -145,6 +145,23 @@ YAML
 	assert_output_contains "certificate"
 }
 
+@test "no CA in the kubeconfig: the system's bundle is used and named when it fails; SSL_CERT_FILE names another" {
+	local kc="$TMP/no-ca.kubeconfig"
+	kubectl config --kubeconfig "$kc" set-cluster public --server "$VOLSNAP_TEST_URL" >/dev/null
+	kubectl config --kubeconfig "$kc" set-credentials admin --token "$(cat "$VOLSNAP_STATE/admin.token")" >/dev/null
+	kubectl config --kubeconfig "$kc" set-context public --cluster public --user admin >/dev/null
+	kubectl config --kubeconfig "$kc" use-context public >/dev/null
+	# The test bed's CA is in no system bundle.
+	unset SSL_CERT_FILE
+	run volsnap list --kubeconfig "$kc"
+	assert_status 1
+	[ "${#lines[@]}" = 1 ]
+	assert_output_contains "the kubeconfig names no certificate-authority"
+	assert_output_contains "--certificate-authority=FILE --embed-certs"
+	SSL_CERT_FILE="$VOLSNAP_STATE/ca.crt" run volsnap list --kubeconfig "$kc"
+	assert_status 0
+}
+
 @test "a wrong token gets 401 as a clear error" {
 	run volsnap version --token not-a-valid-token -o json
 	# /version may be public; a protected read shows the 401 for sure.
