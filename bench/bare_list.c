@@ -80,7 +80,7 @@ int main(int argc, char **argv)
 	CURL *h = curl_easy_init();
 	struct curl_slist *hdrs = curl_slist_append(NULL, token);
 	hdrs = curl_slist_append(hdrs, table ? "Accept: application/json;as=Table;v=v1;g=meta.k8s.io"
-	                                     : "Accept: application/json");
+					     : "Accept: application/json");
 	struct page pg = {0};
 	char *cont = NULL;
 	size_t bytes = 0, pages = 0;
@@ -95,7 +95,7 @@ int main(int argc, char **argv)
 		char url[8192];
 		char *esc = cont ? curl_easy_escape(h, cont, 0) : NULL;
 		snprintf(url, sizeof url, "%s?limit=%s%s%s%s%s", argv[1], limit, table ? "&includeObject=" : "",
-		         table ? table : "", esc ? "&continue=" : "", esc ? esc : "");
+			 table ? table : "", esc ? "&continue=" : "", esc ? esc : "");
 		curl_free(esc);
 		pg.len = 0;
 		curl_easy_setopt(h, CURLOPT_URL, url);
