@@ -108,7 +108,7 @@ static int deliver_added(json_object *item, void *ud)
 /* Current objects as ADDED, and the resourceVersion to watch from. */
 static int relist(struct watch *w, struct kube_error *err)
 {
-	struct kube_list_opts lo = {w->o->label_selector, w->o->field_selector, 0, NULL};
+	struct kube_list_opts lo = {.label_selector = w->o->label_selector, .field_selector = w->o->field_selector};
 	char *rv = NULL;
 
 	if (kube_list_each(w->c, w->path, &lo, deliver_added, w, &rv, err) < 0)
@@ -220,7 +220,7 @@ static enum step watch_once(struct watch *w, int64_t deadline_ms, struct kube_er
 {
 	struct http_xfer x;
 	struct http_xfer *xs[1] = {&x};
-	struct http_run_opts ro = {deadline_ms, w->o->on_tick, w->ud, 0};
+	struct http_run_opts ro = {.deadline_ms = deadline_ms, .on_tick = w->o->on_tick, .tick_ud = w->ud};
 	long timeout_s = server_timeout_s(deadline_ms);
 	char *url = watch_url(w, timeout_s);
 	enum step s;
