@@ -92,6 +92,7 @@ m direct "$BIN" list -A
 m kubectl kubectl get volumesnapshots -A
 m bare "${BARE[@]}" 500
 if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
+	m direct_noprefetch env VOLSNAP_BENCH_NO_PREFETCH=1 "$BIN" list -A
 	m direct_json "$BIN" list -A -o json
 	m kubectl_json kubectl get volumesnapshots -A -o json
 	for size in 2000 5000; do
@@ -127,6 +128,7 @@ print("  ratio to kubectl: wall %.2f (through kubectl), %.2f (binary); peak memo
 print("  ratio to the limit: wall %.2f (through kubectl), %.2f (binary)" % (p / b, d / b))
 if "bare_http1" in r:
     print("where the time goes (each beside the bare client doing the same):")
+    row("without asking for the next page early (prefetch off)", "direct_noprefetch")
     row("-o json: kubectl-volsnap list -A -o json", "direct_json")
     row("-o json: kubectl get volumesnapshots -A -o json", "kubectl_json")
     for size in ("2000", "5000"):
