@@ -123,11 +123,15 @@ static void run(void)
 	plan_prune(fx.snaps, fx.pvcs, NOW, &fx.policy, &fx.plan);
 }
 
+/* The item read from the plan's store: valid until the next find or read. */
+static struct prune_item found;
+
 static const struct prune_item *find_ns(const char *ns, const char *name)
 {
-	for (size_t i = 0; i < fx.plan.n; i++)
-		if (!strcmp(fx.plan.items[i].namespace, ns) && !strcmp(fx.plan.items[i].name, name))
-			return &fx.plan.items[i];
+	prune_plan_rewind(&fx.plan);
+	while (prune_plan_next(&fx.plan, &found) > 0)
+		if (!strcmp(found.namespace, ns) && !strcmp(found.name, name))
+			return &found;
 	fail_msg("%s/%s is not in the plan", ns, name);
 	return NULL;
 }
@@ -342,9 +346,13 @@ static void test_plan_order(void **state)
 	run();
 	const char *want[] = {"pre", "a-2", "a-1", "b-1", "z"};
 	assert_int_equal(fx.plan.n, 5);
-	for (size_t i = 0; i < 5; i++)
-		assert_string_equal(fx.plan.items[i].name, want[i]);
-	assert_string_equal(fx.plan.items[4].namespace, "ns2");
+	prune_plan_rewind(&fx.plan);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(prune_plan_next(&fx.plan, &found), 1);
+		assert_string_equal(found.name, want[i]);
+	}
+	assert_string_equal(found.namespace, "ns2");
+	assert_int_equal(prune_plan_next(&fx.plan, &found), 0);
 }
 
 /* Equal timestamps (one-second precision): the greater name is the newer, and
