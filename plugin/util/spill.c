@@ -83,6 +83,11 @@ static int fail(struct spill *s, const char *what)
 	return -1;
 }
 
+int spill_spilled(const struct spill *s)
+{
+	return s->nruns > 0;
+}
+
 size_t spill_count(const struct spill *s)
 {
 	return s->count;

@@ -37,6 +37,8 @@ int spill_add(struct spill *s, const void *rec, size_t len);
 int spill_next(struct spill *s, const void **rec, size_t *len);
 /* Reads again from the first record. */
 void spill_rewind(struct spill *s);
+/* Whether any record went to the temporary file. */
+int spill_spilled(const struct spill *s);
 /* How many records were added. */
 size_t spill_count(const struct spill *s);
 /* The first error ("writing a temporary file: No space left on device"), or NULL. */
