@@ -13,7 +13,7 @@
 
 #include "util/xalloc.h"
 
-#define SPILL_DEFAULT_BUDGET (4u << 20)
+#define SPILL_DEFAULT_BUDGET (2u << 20)
 #define SPILL_BUF (64u << 10) /* per run read, and the write buffer */
 #define REC_OVERHEAD 32	      /* what one held record costs besides its bytes */
 

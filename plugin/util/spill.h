@@ -27,7 +27,7 @@ struct spill;
 /* cmp NULL: keep the order added. The budget is spill_budget(). */
 struct spill *spill_new(spill_cmp_fn cmp);
 /* Bytes held in memory before a run is written: VOLSNAP_SPILL_BUDGET (bytes,
- * a tuning knob that tests set to a few KB) or 4 MB. */
+ * a tuning knob that tests set to a few hundred bytes) or 2 MB. */
 size_t spill_budget(void);
 /* Copies len bytes. 0, or -1 once an error happened (spill_error). Adding
  * after the first spill_next is an error. */

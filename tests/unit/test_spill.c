@@ -215,11 +215,11 @@ static void test_add_while_reading_fails(void **state)
 static void test_budget_knob(void **state)
 {
 	(void)state;
-	assert_int_equal(spill_budget(), 4u << 20);
+	assert_int_equal(spill_budget(), 2u << 20);
 	setenv("VOLSNAP_SPILL_BUDGET", "12345", 1);
 	assert_int_equal(spill_budget(), 12345);
 	setenv("VOLSNAP_SPILL_BUDGET", "12k", 1); /* not a number of bytes: the default */
-	assert_int_equal(spill_budget(), 4u << 20);
+	assert_int_equal(spill_budget(), 2u << 20);
 }
 
 #define T(f) cmocka_unit_test_setup(f, setup)
