@@ -369,10 +369,13 @@ size_t prune_plan_recheck(struct prune_plan *plan, json_object *pvcs)
 {
 	struct prune_item item, *it = &item;
 	struct strbuf sb = STRBUF_INIT;
-	struct spill *next = spill_new(NULL);
+	struct spill *next;
 	size_t turned = 0;
 	int rc;
 
+	if (!plan->decided) /* nothing decided, nothing to turn */
+		return 0;
+	next = spill_new(NULL);
 	prune_plan_rewind(plan);
 	while ((rc = prune_plan_next(plan, it)) > 0) {
 		json_object *pvc;
