@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -689,6 +691,34 @@ static void test_plan_through_the_temporary_file(void **state)
 	json_object_put(later);
 }
 
+/* The temporary file failing (RLIMIT_FSIZE, as a full disk) leaves an error
+ * on the plan and nothing to read from it: prune acts on none of it. */
+static void test_plan_temporary_file_failing(void **state)
+{
+	(void)state;
+	struct rlimit old, small;
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 4000;
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	fx.snaps = many_snapshots();
+	setenv("VOLSNAP_SPILL_BUDGET", "2000", 1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	memset(&fx.plan, 0, sizeof fx.plan);
+	for (size_t i = 0; i < json_object_array_length(fx.snaps); i++)
+		prune_plan_add(&fx.plan, json_object_array_get_idx(fx.snaps, i));
+	int rc = prune_plan_decide(&fx.plan, NULL, NOW, &fx.policy);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, was);
+	unsetenv("VOLSNAP_SPILL_BUDGET");
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(fx.plan.error, "a temporary file: "));
+	struct prune_item it;
+	prune_plan_rewind(&fx.plan);
+	assert_int_equal(prune_plan_next(&fx.plan, &it), -1);
+	assert_int_equal(prune_plan_recheck(&fx.plan, NULL), 0);
+}
+
 static void test_action_names(void **state)
 {
 	(void)state;
@@ -733,6 +763,7 @@ int main(void)
 	    T(test_recheck_drops_new_restore_sources),
 	    T(test_recheck_without_pvcs_changes_nothing),
 	    T(test_plan_through_the_temporary_file),
+	    T(test_plan_temporary_file_failing),
 	    T(test_action_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -212,6 +214,36 @@ static void test_add_while_reading_fails(void **state)
 	spill_free(s);
 }
 
+/* The temporary file cannot grow (RLIMIT_FSIZE, as a full disk): the add that
+ * writes fails, the error is kept, and reading gives nothing but the error. */
+static void test_write_error_is_sticky(void **state)
+{
+	(void)state;
+	struct rlimit old, small;
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 1000;
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	setenv("VOLSNAP_SPILL_BUDGET", "100", 1);
+	struct spill *s = spill_new(by_key);
+	int rc = 0;
+	for (uint32_t i = 0; i < 2000 && rc == 0; i++) {
+		struct rec r = {i % 7, i};
+		rc = spill_add(s, &r, sizeof r);
+	}
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, was);
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(spill_error(s), "writing a temporary file: "));
+	struct rec r = {1, 1};
+	assert_int_equal(spill_add(s, &r, sizeof r), -1);
+	const void *p;
+	size_t len;
+	assert_int_equal(spill_next(s, &p, &len), -1);
+	spill_free(s);
+}
+
 static void test_budget_knob(void **state)
 {
 	(void)state;
@@ -235,6 +267,7 @@ int main(void)
 	    T(test_sequential_store),
 	    T(test_records_of_any_size),
 	    T(test_add_while_reading_fails),
+	    T(test_write_error_is_sticky),
 	    T(test_budget_knob),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
