@@ -330,8 +330,9 @@ static int list_snapshots(struct cmd_ctx *ctx, const struct snap_api *api, struc
 	if (r->stream)
 		out_list_end(r->stream);
 	if (r->table) {
-		out_table_sort(r->table);
 		out_table_flush(r->table);
+		if (rc == EXIT_OK && out_table_error(r->table))
+			rc = cmd_fail(ctx, EXIT_FAILED, NULL, "%s", out_table_error(r->table));
 	}
 	if (rc == EXIT_OK && !r->shown && r->shape != SHAPE_STREAM && r->shape != SHAPE_JSONPATH)
 		no_resources(r, ns);

@@ -59,22 +59,36 @@ static int read_cluster(struct prune_run *r)
 	return rc;
 }
 
-static void print_plan(const struct prune_run *r)
+/* The plan is read back from its store (util/spill.h) at each step: a
+ * temporary file failing ends the command before anything is deleted. */
+static int plan_failed(struct prune_run *r, const char *what)
+{
+	return cmd_fail(r->ctx, EXIT_FAILED, NULL, "%s: %s (nothing deleted)", what, r->plan.error);
+}
+
+static int print_plan(struct prune_run *r)
 {
 	static const char *const headers[] = {"NAMESPACE", "PVC", "SNAPSHOT", "AGE", "ACTION", "REASON"};
 	/* The namespace column only when it can differ, as kubectl does with -A. */
 	int skip = r->ns ? 1 : 0;
 	struct out_table *t = out_table_new(stdout, headers + skip, 6 - skip);
-	for (size_t i = 0; i < r->plan.n; i++) {
-		const struct prune_item *it = &r->plan.items[i];
+	struct prune_item item, *it = &item;
+	int got;
+	prune_plan_rewind(&r->plan);
+	while ((got = prune_plan_next(&r->plan, it)) > 0) {
 		char *age = out_age(it->created);
 		const char *cells[] = {it->namespace, it->pvc, it->name, age, prune_action_name(it->action),
 				       it->reason};
 		out_table_row(t, cells + skip);
 		free(age);
 	}
-	out_table_flush(t);
+	int rc = got < 0 ? plan_failed(r, "reading the plan") : EXIT_OK;
+	if (rc == EXIT_OK)
+		out_table_flush(t);
+	if (rc == EXIT_OK && out_table_error(t))
+		rc = cmd_fail(r->ctx, EXIT_FAILED, NULL, "printing the plan: %s (nothing deleted)", out_table_error(t));
 	out_table_free(t);
+	return rc;
 }
 
 /* uid and resourceVersion preconditions: a snapshot re-created or changed since
@@ -117,12 +131,13 @@ static int recheck(struct prune_run *r)
 	if (kube_list_all(r->client, path, &lo, &pvcs, &err) < 0) {
 		rc = cmd_fail_kube(r->ctx, &err, "listing PVCs again before deleting (nothing deleted)");
 	} else if (prune_plan_recheck(&r->plan, pvcs)) {
-		for (size_t i = 0; i < r->plan.n; i++) {
-			const struct prune_item *it = &r->plan.items[i];
+		struct prune_item item, *it = &item;
+		while (prune_plan_next(&r->plan, it) > 0)
 			if (it->rechecked)
 				fprintf(stderr, "skipped %s/%s: %s\n", it->namespace, it->name, it->reason);
-		}
 	}
+	if (rc == EXIT_OK && r->plan.error)
+		rc = plan_failed(r, "reading the plan again");
 	json_object_put(pvcs);
 	free(path);
 	return rc;
@@ -130,7 +145,7 @@ static int recheck(struct prune_run *r)
 
 static int execute(struct prune_run *r, bool dry_run, bool yes)
 {
-	const struct prune_plan *p = &r->plan;
+	struct prune_plan *p = &r->plan;
 	if (dry_run) {
 		printf("Dry run: would delete %zu, keep %zu, skip %zu; nothing deleted.\n", p->n_delete, p->n_keep,
 		       p->n_skip);
@@ -148,9 +163,14 @@ static int execute(struct prune_run *r, bool dry_run, bool yes)
 	int rc = recheck(r);
 	if (rc != EXIT_OK)
 		return rc;
-	for (size_t i = 0; i < p->n; i++)
-		if (p->items[i].action == PRUNE_DELETE)
-			delete_item(r, &p->items[i]);
+	struct prune_item item;
+	prune_plan_rewind(&r->plan);
+	while (prune_plan_next(&r->plan, &item) > 0)
+		if (item.action == PRUNE_DELETE)
+			delete_item(r, &item);
+	if (r->plan.error)
+		return cmd_fail(r->ctx, EXIT_FAILED, NULL, "reading the plan while deleting: %s (%d deleted)",
+				r->plan.error, r->deleted);
 	printf("Pruned: %d deleted, %zu kept, %zu skipped, %d failed.\n", r->deleted, p->n_keep,
 	       p->n_skip + (size_t)r->skipped, r->failed);
 	/* Each failure had its error line and the line above counts them. */
@@ -172,7 +192,8 @@ static int prune(struct prune_run *r, const struct prune_policy *policy, bool dr
 	rc = read_cluster(r);
 	if (rc != EXIT_OK)
 		return rc;
-	prune_plan_decide(&r->plan, r->pvcs, (int64_t)time(NULL), policy);
+	if (prune_plan_decide(&r->plan, r->pvcs, (int64_t)time(NULL), policy) < 0)
+		return plan_failed(r, "making the plan");
 	if (!r->plan.n) {
 		if (r->ns)
 			fprintf(stderr, "No snapshots found in %s namespace.\n", r->ns);
@@ -180,7 +201,9 @@ static int prune(struct prune_run *r, const struct prune_policy *policy, bool dr
 			fprintf(stderr, "No snapshots found\n");
 		return EXIT_OK;
 	}
-	print_plan(r);
+	rc = print_plan(r);
+	if (rc != EXIT_OK)
+		return rc;
 	/* The plan is on screen before the question on stderr, even through a pipe. */
 	fflush(stdout);
 	return execute(r, dry_run, yes);

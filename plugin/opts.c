@@ -7,6 +7,7 @@
 #include "out/out.h"
 #include "snap/snap.h"
 #include "util/quantity.h"
+#include "util/spill.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -296,6 +297,7 @@ int opts_parse_global(struct cmd_ctx *ctx, int *argc, char **argv)
 					"invalid value \"%s\" for -v: expected a log level from 0 to 10",
 					global_verbosity);
 		ctx->g.verbosity = (int)v;
+		spill_verbosity = ctx->g.verbosity; /* util/ has no ctx */
 	}
 	if (ctx->g.namespace && !*ctx->g.namespace)
 		return cmd_fail(ctx, EXIT_USAGE, NULL, "--namespace needs a name; omit it to use the context's");

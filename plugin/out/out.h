@@ -23,19 +23,21 @@ const char *out_format_names(unsigned allowed);
 /* A table printed with columns aligned (3 spaces apart, as kubectl). Rows are
  * held until out_table_flush, so a paged list flushes once per page; the
  * first flush fixes the column widths for the rest of the stream (kubectl's
- * way), so columns do not shift from one page to the next. */
+ * way), so columns do not shift from one page to the next. Held rows beyond a
+ * few MB wait in a temporary file (util/spill.h): memory stays flat. */
 struct out_table;
 struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols);
 /* Adds a row of ncols strings (copied; NULL prints as "<none>"). */
 void out_table_row(struct out_table *t, const char *const *cells);
-/* The same with a sort key (copied, may be NULL) for out_table_sort. */
+/* The same with a sort key (copied, may be NULL): out_table_flush prints the
+ * held rows by key (out_key_cmp), rows of equal keys (or none) as they came. */
 void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key);
-/* Orders the held rows by key (out_key_cmp), keeping the order of equal keys. */
-void out_table_sort(struct out_table *t);
 /* --sort-by's order: quantities ("2Gi" > "512Mi") by value, else by text; NULL first. */
 int out_key_cmp(const char *a, const char *b);
 /* Prints held rows; the header is printed before the first row ever printed. */
 void out_table_flush(struct out_table *t);
+/* NULL, or why rows were lost (the temporary file failed): the caller fails. */
+const char *out_table_error(const struct out_table *t);
 /* --no-headers: rows only. */
 void out_table_set_no_headers(struct out_table *t, bool no_headers);
 int out_table_rows_printed(const struct out_table *t);

@@ -4,48 +4,25 @@
 
 #include "out/out.h"
 #include "util/quantity.h"
+#include "util/spill.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 struct out_table {
 	FILE *f;
 	int ncols;
 	char **headers;
-	char **cells; /* rows * ncols */
-	char **keys;  /* rows: sort keys (out_table_row_keyed), NULL entries allowed */
-	size_t rows, alloc;
+	/* Held rows, each one record: a byte saying whether a key follows, the
+	 * key, then the ncols cells, all NUL-terminated. Beyond a few MB they go
+	 * to a temporary file (util/spill.h), so a sorted table of any length
+	 * holds the same memory. */
+	struct spill *rows;
 	int printed;
 	bool header_done, no_headers;
+	size_t *seen;	/* widest cell of each column among the rows held before the first flush */
 	size_t *widths; /* fixed by the first flush: later pages keep them, so columns never shift */
+	char *err;	/* the temporary file failed; rows were lost (owned) */
 };
-
-struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols)
-{
-	struct out_table *t = xcalloc(1, sizeof *t);
-	t->f = f;
-	t->ncols = ncols;
-	t->headers = xcalloc((size_t)ncols, sizeof *t->headers);
-	for (int i = 0; i < ncols; i++)
-		t->headers[i] = xstrdup(headers[i]);
-	return t;
-}
-
-void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key)
-{
-	if (t->rows == t->alloc) {
-		t->alloc = t->alloc ? t->alloc * 2 : 64;
-		t->cells = xrealloc(t->cells, t->alloc * (size_t)t->ncols * sizeof *t->cells);
-		t->keys = xrealloc(t->keys, t->alloc * sizeof *t->keys);
-	}
-	for (int i = 0; i < t->ncols; i++)
-		t->cells[t->rows * (size_t)t->ncols + (size_t)i] = xstrdup(cells[i] ? cells[i] : "<none>");
-	t->keys[t->rows] = xstrdup_or_null(key);
-	t->rows++;
-}
-
-void out_table_row(struct out_table *t, const char *const *cells)
-{
-	out_table_row_keyed(t, cells, NULL);
-}
 
 int out_key_cmp(const char *a, const char *b)
 {
@@ -55,36 +32,54 @@ int out_key_cmp(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static const struct out_table *sorting; /* qsort has no user pointer in C11 */
-
-static int row_cmp(const void *pa, const void *pb)
+static const char *row_key(const void *rec)
 {
-	size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
-	int c = out_key_cmp(sorting->keys[a], sorting->keys[b]);
-	return c ? c : (a > b) - (a < b); /* stable: equal keys keep their order */
+	const char *p = rec;
+	return *p ? p + 1 : NULL;
 }
 
-void out_table_sort(struct out_table *t)
+/* By key (NULL first); spill keeps equal keys in the order they came. */
+static int row_cmp(const void *a, size_t alen, const void *b, size_t blen)
 {
-	size_t n = t->rows, nc = (size_t)t->ncols;
-	if (n < 2)
-		return;
-	size_t *order = xcalloc(n, sizeof *order);
-	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	sorting = t;
-	qsort(order, n, sizeof *order, row_cmp);
-	sorting = NULL;
-	char **cells = xcalloc(n * nc, sizeof *cells), **keys = xcalloc(n, sizeof *keys);
-	for (size_t i = 0; i < n; i++) {
-		memcpy(cells + i * nc, t->cells + order[i] * nc, nc * sizeof *cells);
-		keys[i] = t->keys[order[i]];
+	(void)alen, (void)blen;
+	return out_key_cmp(row_key(a), row_key(b));
+}
+
+struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols)
+{
+	struct out_table *t = xcalloc(1, sizeof *t);
+	t->f = f;
+	t->ncols = ncols;
+	t->headers = xcalloc((size_t)ncols, sizeof *t->headers);
+	for (int i = 0; i < ncols; i++)
+		t->headers[i] = xstrdup(headers[i]);
+	t->seen = xcalloc((size_t)ncols, sizeof *t->seen);
+	t->rows = spill_new(row_cmp);
+	return t;
+}
+
+static size_t width(const char *s);
+
+void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addch(&sb, key ? 1 : 0);
+	if (key)
+		strbuf_add(&sb, key, strlen(key) + 1);
+	for (int i = 0; i < t->ncols; i++) {
+		const char *c = cells[i] ? cells[i] : "<none>";
+		strbuf_add(&sb, c, strlen(c) + 1);
+		if (!t->widths && width(c) > t->seen[i])
+			t->seen[i] = width(c);
 	}
-	memcpy(t->cells, cells, n * nc * sizeof *cells);
-	memcpy(t->keys, keys, n * sizeof *keys);
-	free(cells);
-	free(keys);
-	free(order);
+	if (spill_add(t->rows, sb.buf, sb.len) < 0 && !t->err)
+		t->err = xstrdup(spill_error(t->rows));
+	strbuf_release(&sb);
+}
+
+void out_table_row(struct out_table *t, const char *const *cells)
+{
+	out_table_row_keyed(t, cells, NULL);
 }
 
 /* Display width: count UTF-8 lead bytes so marks like ✓ take one column. */
@@ -97,7 +92,7 @@ static size_t width(const char *s)
 	return w;
 }
 
-static void print_row(struct out_table *t, char *const *cells, const size_t *widths)
+static void print_row(struct out_table *t, const char *const *cells, const size_t *widths)
 {
 	for (int i = 0; i < t->ncols; i++) {
 		fputs(cells[i], t->f);
@@ -113,32 +108,43 @@ static void print_row(struct out_table *t, char *const *cells, const size_t *wid
 
 void out_table_flush(struct out_table *t)
 {
-	if (!t->rows)
+	const void *rec;
+	size_t len;
+	int rc;
+	if (!spill_count(t->rows))
 		return;
 	if (!t->widths) {
 		t->widths = xcalloc((size_t)t->ncols, sizeof *t->widths);
-		for (int i = 0; i < t->ncols; i++)
+		for (int i = 0; i < t->ncols; i++) {
 			t->widths[i] = t->no_headers ? 0 : width(t->headers[i]);
-		for (size_t r = 0; r < t->rows; r++)
-			for (int i = 0; i < t->ncols; i++) {
-				size_t w = width(t->cells[r * (size_t)t->ncols + (size_t)i]);
-				if (w > t->widths[i])
-					t->widths[i] = w;
-			}
+			if (t->seen[i] > t->widths[i])
+				t->widths[i] = t->seen[i];
+		}
 	}
 	if (!t->header_done) {
 		if (!t->no_headers)
-			print_row(t, t->headers, t->widths);
+			print_row(t, (const char *const *)t->headers, t->widths);
 		t->header_done = true;
 	}
-	for (size_t r = 0; r < t->rows; r++) {
-		print_row(t, t->cells + r * (size_t)t->ncols, t->widths);
-		for (int i = 0; i < t->ncols; i++)
-			free(t->cells[r * (size_t)t->ncols + (size_t)i]);
-		free(t->keys[r]);
+	const char **cells = xcalloc((size_t)t->ncols, sizeof *cells);
+	while ((rc = spill_next(t->rows, &rec, &len)) > 0) {
+		const char *p = rec;
+		p += *p ? strlen(p + 1) + 2 : 1;
+		for (int i = 0; i < t->ncols; i++, p += strlen(p) + 1)
+			cells[i] = p;
+		print_row(t, cells, t->widths);
+		t->printed++;
 	}
-	t->printed += (int)t->rows;
-	t->rows = 0;
+	if (rc < 0 && !t->err)
+		t->err = xstrdup(spill_error(t->rows));
+	free(cells);
+	spill_free(t->rows);
+	t->rows = spill_new(row_cmp);
+}
+
+const char *out_table_error(const struct out_table *t)
+{
+	return t->err;
 }
 
 void out_table_set_no_headers(struct out_table *t, bool no_headers)
@@ -148,22 +154,19 @@ void out_table_set_no_headers(struct out_table *t, bool no_headers)
 
 int out_table_rows_printed(const struct out_table *t)
 {
-	return t->printed + (int)t->rows;
+	return t->printed + (int)spill_count(t->rows);
 }
 
 void out_table_free(struct out_table *t)
 {
 	if (!t)
 		return;
-	for (size_t r = 0; r < t->rows * (size_t)t->ncols; r++)
-		free(t->cells[r]);
-	for (size_t r = 0; r < t->rows; r++)
-		free(t->keys[r]);
-	free(t->keys);
+	spill_free(t->rows);
 	for (int i = 0; i < t->ncols; i++)
 		free(t->headers[i]);
 	free(t->headers);
-	free(t->cells);
+	free(t->seen);
 	free(t->widths);
+	free(t->err);
 	free(t);
 }

@@ -149,9 +149,9 @@ static int prune(struct sched_run *r, const struct sched_item *it, json_object *
 	}
 	struct prune_policy policy = {r->spec->keep_last, r->spec->keep_within_ms, false};
 	struct prune_plan plan;
+	struct prune_item item, *p = &item;
 	plan_prune(mine, all_pvcs, (int64_t)time(NULL), &policy, &plan);
-	for (size_t i = 0; i < plan.n; i++) {
-		const struct prune_item *p = &plan.items[i];
+	while (!plan.error && prune_plan_next(&plan, p) > 0) {
 		if (p->action != PRUNE_DELETE)
 			continue;
 		struct kube_delete_opts o = {.uid = p->uid, .resource_version = p->resource_version};
@@ -163,6 +163,8 @@ static int prune(struct sched_run *r, const struct sched_item *it, json_object *
 		kube_error_clear(&err);
 		free(path);
 	}
+	if (plan.error && !*why) /* a temporary file failed: the rest of the plan is left */
+		*why = xasprintf("reading the prune plan: %s", plan.error);
 	prune_plan_clear(&plan);
 	rc = *why ? -1 : 0;
 out:

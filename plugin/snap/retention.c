@@ -1,11 +1,14 @@
 #include "snap/retention.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "snap/snap.h"
 #include "util/json.h"
 #include "util/quantity.h"
+#include "util/spill.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -80,6 +83,83 @@ bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name,
 	return pvc != NULL;
 }
 
+/* ---- items as records --------------------------------------------------- */
+
+enum { N_STR = 6 };
+enum { F_CREATED = 1, F_DELETING = 2, F_MANAGED = 4, F_READY = 8, F_PINNED = 16, F_RECHECKED = 32 };
+
+/* A record: this head, the six strings (NUL-terminated; length 0 is NULL),
+ * then the reason (NUL-terminated, when reason_len). */
+struct rec_head {
+	int64_t created_at;
+	uint32_t len[N_STR];
+	uint32_t reason_len;
+	uint8_t action, flags;
+};
+
+static const char **str_field(struct prune_item *it, int i)
+{
+	const char **f[N_STR] = {&it->namespace, &it->name, &it->pvc, &it->uid, &it->resource_version, &it->created};
+	return f[i];
+}
+
+static void pack(struct prune_item *it, bool with_reason, struct strbuf *sb)
+{
+	struct rec_head h = {.created_at = it->created_at, .action = (uint8_t)it->action};
+	h.flags = (it->has_created_at ? F_CREATED : 0) | (it->deleting ? F_DELETING : 0) |
+		  (it->managed ? F_MANAGED : 0) | (it->ready ? F_READY : 0) | (it->pinned ? F_PINNED : 0) |
+		  (it->rechecked ? F_RECHECKED : 0);
+	for (int i = 0; i < N_STR; i++)
+		h.len[i] = *str_field(it, i) ? (uint32_t)strlen(*str_field(it, i)) + 1 : 0;
+	h.reason_len = with_reason ? (uint32_t)strlen(it->reason) + 1 : 0;
+	strbuf_reset(sb);
+	strbuf_add(sb, &h, sizeof h);
+	for (int i = 0; i < N_STR; i++)
+		strbuf_add(sb, *str_field(it, i) ? *str_field(it, i) : "", h.len[i]);
+	strbuf_add(sb, it->reason, h.reason_len);
+}
+
+static void unpack(const void *rec, struct prune_item *it, bool with_reason)
+{
+	struct rec_head h;
+	const char *p = (const char *)rec + sizeof h;
+	memcpy(&h, rec, sizeof h);
+	for (int i = 0; i < N_STR; i++) {
+		*str_field(it, i) = h.len[i] ? p : NULL;
+		p += h.len[i];
+	}
+	it->created_at = h.created_at;
+	it->has_created_at = h.flags & F_CREATED;
+	it->deleting = h.flags & F_DELETING;
+	it->managed = h.flags & F_MANAGED;
+	it->ready = h.flags & F_READY;
+	it->pinned = h.flags & F_PINNED;
+	it->rechecked = h.flags & F_RECHECKED;
+	it->action = (enum prune_action)h.action;
+	if (with_reason) {
+		size_t n = h.reason_len ? h.reason_len - 1 : 0;
+		memcpy(it->reason, p, n < PRUNE_REASON_MAX ? n : PRUNE_REASON_MAX - 1);
+		it->reason[n < PRUNE_REASON_MAX ? n : PRUNE_REASON_MAX - 1] = 0;
+	}
+}
+
+static int cmp_items(const struct prune_item *a, const struct prune_item *b);
+
+static int cmp_records(const void *ra, size_t alen, const void *rb, size_t blen)
+{
+	struct prune_item a, b;
+	(void)alen, (void)blen;
+	unpack(ra, &a, false);
+	unpack(rb, &b, false);
+	return cmp_items(&a, &b);
+}
+
+static void fail_plan(struct prune_plan *plan, const struct spill *s)
+{
+	if (!plan->error)
+		plan->error = xstrdup(spill_error(s));
+}
+
 void prune_plan_add(struct prune_plan *plan, json_object *snap)
 {
 	static const char *const paths[] = {"metadata.namespace",
@@ -88,44 +168,30 @@ void prune_plan_add(struct prune_plan *plan, json_object *snap)
 					    "metadata.uid",
 					    "metadata.resourceVersion",
 					    "metadata.creationTimestamp"};
-	enum { N_PATHS = sizeof paths / sizeof *paths };
-	const char *src[N_PATHS];
-	const char **dst[N_PATHS];
-	size_t len = 0;
+	struct prune_item item = {0}, *it = &item;
+	struct strbuf sb = STRBUF_INIT;
 
-	if (plan->n == plan->cap) {
-		plan->cap = plan->cap ? plan->cap * 2 : 64;
-		plan->items = xrealloc(plan->items, plan->cap * sizeof *plan->items);
-	}
-	struct prune_item *it = &plan->items[plan->n++];
-	memset(it, 0, sizeof *it);
-	dst[0] = &it->namespace, dst[1] = &it->name, dst[2] = &it->pvc;
-	dst[3] = &it->uid, dst[4] = &it->resource_version, dst[5] = &it->created;
-	for (size_t i = 0; i < N_PATHS; i++) {
-		src[i] = jstr(snap, paths[i]);
-		len += src[i] ? strlen(src[i]) + 1 : 0;
-	}
-	char *p = it->strings = xmalloc(len ? len : 1);
-	for (size_t i = 0; i < N_PATHS; i++) {
-		if (!src[i])
-			continue;
-		size_t n = strlen(src[i]) + 1;
-		*dst[i] = memcpy(p, src[i], n);
-		p += n;
-	}
+	for (int i = 0; i < N_STR; i++)
+		*str_field(it, i) = jstr(snap, paths[i]);
 	it->has_created_at = it->created && time_parse_rfc3339(it->created, &it->created_at);
 	it->deleting = jget(snap, "metadata.deletionTimestamp") != NULL;
 	it->managed = str_eq(label(snap, SNAP_LABEL_MANAGED_BY), SNAP_MANAGED_BY);
 	it->ready = snap_is_ready(snap);
 	it->pinned = str_eq(label(snap, "volsnap.io/keep"), "true");
+	if (!plan->added)
+		plan->added = spill_new(cmp_records);
+	pack(it, false, &sb);
+	if (spill_add(plan->added, sb.buf, sb.len) < 0)
+		fail_plan(plan, plan->added);
+	plan->n++;
+	strbuf_release(&sb);
 }
 
 /* Newest first; equal timestamps (one-second precision) fall back to the name,
  * which for the plugin's "<pvc>-<yyyymmddhhmmss>" names is also the time order.
  * Snapshots of unknown age go last. */
-static int cmp_items(const void *pa, const void *pb)
+static int cmp_items(const struct prune_item *a, const struct prune_item *b)
 {
-	const struct prune_item *a = pa, *b = pb;
 	int c = str_cmp(a->namespace, b->namespace);
 	if (!c)
 		c = str_cmp(a->pvc, b->pvc);
@@ -138,27 +204,31 @@ static int cmp_items(const void *pa, const void *pb)
 	return c;
 }
 
-static void verdict(struct prune_item *it, enum prune_action action, char *reason)
+__attribute__((format(printf, 3, 4))) static void verdict(struct prune_item *it, enum prune_action action,
+							  const char *fmt, ...)
 {
+	va_list ap;
+	va_start(ap, fmt);
 	it->action = action;
-	it->reason = reason;
+	vsnprintf(it->reason, sizeof it->reason, fmt, ap);
+	va_end(ap);
 }
 
 /* The rules that apply before age matters. Returns false when none did. */
 static bool decide_by_state(struct prune_item *it, const struct prune_policy *policy)
 {
 	if (it->deleting)
-		verdict(it, PRUNE_SKIP, xstrdup("already being deleted"));
+		verdict(it, PRUNE_SKIP, "already being deleted");
 	else if (!policy->include_unmanaged && !it->managed)
-		verdict(it, PRUNE_SKIP, xstrdup("not made by kubectl-volsnap (--include-unmanaged to prune it)"));
+		verdict(it, PRUNE_SKIP, "not made by kubectl-volsnap (--include-unmanaged to prune it)");
 	else if (it->pinned)
-		verdict(it, PRUNE_KEEP, xstrdup("pinned by " SNAP_LABEL_KEEP "=true"));
+		verdict(it, PRUNE_KEEP, "pinned by " SNAP_LABEL_KEEP "=true");
 	else if (!it->pvc)
-		verdict(it, PRUNE_KEEP, xstrdup("pre-provisioned, no source PVC"));
+		verdict(it, PRUNE_KEEP, "pre-provisioned, no source PVC");
 	else if (!it->ready)
-		verdict(it, PRUNE_KEEP, xstrdup("not ready (in progress or failed)"));
+		verdict(it, PRUNE_KEEP, "not ready (in progress or failed)");
 	else if (!it->has_created_at)
-		verdict(it, PRUNE_KEEP, xstrdup("no creationTimestamp, age unknown"));
+		verdict(it, PRUNE_KEEP, "no creationTimestamp, age unknown");
 	else
 		return false;
 	return true;
@@ -193,39 +263,28 @@ static void decide_by_age(struct prune_item *it, long rank, int64_t now, const s
 	const char *restoring = NULL;
 
 	if (rank == 0) {
-		verdict(it, PRUNE_KEEP, xstrdup("newest ready snapshot"));
+		verdict(it, PRUNE_KEEP, "newest ready snapshot");
 	} else if (rank < keep_last) {
-		verdict(it, PRUNE_KEEP, xasprintf("one of the %ld newest ready", keep_last));
+		verdict(it, PRUNE_KEEP, "one of the %ld newest ready", keep_last);
 	} else if (within > 0 && (now - it->created_at) * 1000 < within) {
 		char *d = human_ms(within);
-		verdict(it, PRUNE_KEEP, xasprintf("newer than %s", d));
+		verdict(it, PRUNE_KEEP, "newer than %s", d);
 		free(d);
 	} else if (snapshot_restoring_pvc(pvcs, it->namespace, it->name, &restoring)) {
-		verdict(it, PRUNE_KEEP, xasprintf("data source of PVC %s, which is not yet Bound", restoring));
+		verdict(it, PRUNE_KEEP, "data source of PVC %s, which is not yet Bound", restoring);
 	} else if (within > 0) {
 		char *d = human_ms(within);
-		verdict(it, PRUNE_DELETE, xasprintf("older than the %ld newest ready and than %s", keep_last, d));
+		verdict(it, PRUNE_DELETE, "older than the %ld newest ready and than %s", keep_last, d);
 		free(d);
 	} else {
-		verdict(it, PRUNE_DELETE, xasprintf("older than the %ld newest ready", keep_last));
+		verdict(it, PRUNE_DELETE, "older than the %ld newest ready", keep_last);
 	}
 }
 
-static void count(struct prune_plan *plan)
+static void count(struct prune_plan *plan, enum prune_action a, int by)
 {
-	for (size_t i = 0; i < plan->n; i++) {
-		switch (plan->items[i].action) {
-		case PRUNE_KEEP:
-			plan->n_keep++;
-			break;
-		case PRUNE_DELETE:
-			plan->n_delete++;
-			break;
-		case PRUNE_SKIP:
-			plan->n_skip++;
-			break;
-		}
-	}
+	size_t *n = a == PRUNE_KEEP ? &plan->n_keep : a == PRUNE_DELETE ? &plan->n_delete : &plan->n_skip;
+	*n += (size_t)by;
 }
 
 void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const struct prune_policy *policy,
@@ -238,49 +297,111 @@ void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const st
 	prune_plan_decide(plan, pvcs, now, policy);
 }
 
-void prune_plan_decide(struct prune_plan *plan, json_object *pvcs, int64_t now, const struct prune_policy *policy)
+/* One decided item to the store the plan is read from. */
+static void store(struct prune_plan *plan, struct spill *to, struct prune_item *it, struct strbuf *sb)
 {
-	if (plan->n)
-		qsort(plan->items, plan->n, sizeof *plan->items, cmp_items);
+	pack(it, true, sb);
+	if (spill_add(to, sb->buf, sb->len) < 0)
+		fail_plan(plan, to);
+}
 
+int prune_plan_decide(struct prune_plan *plan, json_object *pvcs, int64_t now, const struct prune_policy *policy)
+{
+	struct prune_item item, *it = &item;
+	struct strbuf sb = STRBUF_INIT;
+	char *prev_ns = NULL, *prev_pvc = NULL;
+	const void *rec;
+	size_t len;
 	long rank = 0;
-	for (size_t i = 0; i < plan->n; i++) {
-		struct prune_item *it = &plan->items[i];
-		/* Sorted, so a new group starts where namespace or PVC change. */
-		if (i == 0 || str_cmp(it->namespace, it[-1].namespace) || str_cmp(it->pvc, it[-1].pvc))
+	bool first = true;
+	int rc = 0;
+
+	spill_free(plan->decided);
+	plan->decided = spill_new(NULL);
+	plan->n_keep = plan->n_delete = plan->n_skip = 0;
+	/* Sorted, so a group is a run of one namespace and PVC, ranked as it goes. */
+	while (plan->added && !plan->error && (rc = spill_next(plan->added, &rec, &len)) > 0) {
+		unpack(rec, it, false);
+		if (first || str_cmp(it->namespace, prev_ns) || str_cmp(it->pvc, prev_pvc)) {
 			rank = 0;
+			free(prev_ns);
+			free(prev_pvc);
+			prev_ns = xstrdup_or_null(it->namespace);
+			prev_pvc = xstrdup_or_null(it->pvc);
+		}
+		first = false;
 		if (!decide_by_state(it, policy))
 			decide_by_age(it, rank++, now, policy, pvcs);
+		count(plan, it->action, 1);
+		store(plan, plan->decided, it, &sb);
 	}
-	count(plan);
+	if (rc < 0)
+		fail_plan(plan, plan->added);
+	spill_free(plan->added);
+	plan->added = NULL;
+	free(prev_ns);
+	free(prev_pvc);
+	strbuf_release(&sb);
+	return plan->error ? -1 : 0;
+}
+
+int prune_plan_next(struct prune_plan *plan, struct prune_item *it)
+{
+	const void *rec;
+	size_t len;
+	if (plan->error)
+		return -1;
+	int rc = plan->decided ? spill_next(plan->decided, &rec, &len) : 0;
+	if (rc < 0)
+		fail_plan(plan, plan->decided);
+	else if (rc > 0)
+		unpack(rec, it, true);
+	return rc;
+}
+
+void prune_plan_rewind(struct prune_plan *plan)
+{
+	if (plan->decided)
+		spill_rewind(plan->decided);
 }
 
 size_t prune_plan_recheck(struct prune_plan *plan, json_object *pvcs)
 {
+	struct prune_item item, *it = &item;
+	struct strbuf sb = STRBUF_INIT;
+	struct spill *next;
 	size_t turned = 0;
-	for (size_t i = 0; i < plan->n; i++) {
-		struct prune_item *it = &plan->items[i];
+	int rc;
+
+	if (!plan->decided) /* nothing decided, nothing to turn */
+		return 0;
+	next = spill_new(NULL);
+	prune_plan_rewind(plan);
+	while ((rc = prune_plan_next(plan, it)) > 0) {
 		json_object *pvc;
-		if (it->action != PRUNE_DELETE || !(pvc = restoring_pvc(pvcs, it->namespace, it->name)))
+		if (it->action != PRUNE_DELETE || !(pvc = restoring_pvc(pvcs, it->namespace, it->name))) {
+			store(plan, next, it, &sb);
 			continue;
-		free(it->reason);
-		verdict(it, PRUNE_SKIP,
-			xasprintf("now the data source of pending PVC %s/%s: kept",
-				  jstr_or(pvc, "metadata.namespace", "?"), jstr_or(pvc, "metadata.name", "?")));
+		}
+		verdict(it, PRUNE_SKIP, "now the data source of pending PVC %s/%s: kept",
+			jstr_or(pvc, "metadata.namespace", "?"), jstr_or(pvc, "metadata.name", "?"));
 		it->rechecked = true;
-		plan->n_delete--;
-		plan->n_skip++;
+		count(plan, PRUNE_DELETE, -1);
+		count(plan, PRUNE_SKIP, 1);
 		turned++;
+		store(plan, next, it, &sb);
 	}
-	return turned;
+	strbuf_release(&sb);
+	spill_free(plan->decided);
+	plan->decided = next;
+	prune_plan_rewind(plan);
+	return plan->error ? 0 : turned;
 }
 
 void prune_plan_clear(struct prune_plan *plan)
 {
-	for (size_t i = 0; i < plan->n; i++) {
-		free(plan->items[i].reason);
-		free(plan->items[i].strings);
-	}
-	free(plan->items);
+	spill_free(plan->added);
+	spill_free(plan->decided);
+	free(plan->error);
 	memset(plan, 0, sizeof *plan);
 }

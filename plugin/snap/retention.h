@@ -22,11 +22,13 @@ enum prune_action {
 	PRUNE_SKIP,   /* outside prune's reach: not the plugin's, or already being deleted */
 };
 
+#define PRUNE_REASON_MAX 768
+
 /* One snapshot: what the rules read, copied out of the object so that a plan
  * over a whole cluster holds a few hundred bytes per snapshot, not a json-c
  * tree (prune reads every snapshot of its scope before deciding). */
 struct prune_item {
-	const char *namespace; /* these six point into `strings` */
+	const char *namespace; /* these six point into the plan's current record */
 	const char *name;
 	const char *pvc; /* spec.source.persistentVolumeClaimName; NULL for pre-provisioned */
 	const char *uid;
@@ -38,18 +40,21 @@ struct prune_item {
 	bool managed;  /* labelled as made by kubectl-volsnap */
 	bool ready;    /* status.readyToUse */
 	bool pinned;   /* labelled volsnap.io/keep=true */
-	char *strings; /* owned: the strings above, one allocation */
 	enum prune_action action;
-	char *reason;	/* one lowercase phrase, owned */
-	bool rechecked; /* turned from DELETE to SKIP by prune_plan_recheck */
+	char reason[PRUNE_REASON_MAX]; /* one lowercase phrase */
+	bool rechecked;		       /* turned from DELETE to SKIP by prune_plan_recheck */
 };
 
 /* Items ordered by namespace, PVC, then newest first: the order the plan is
- * printed in, so a PVC's snapshots stand together. */
+ * printed in, so a PVC's snapshots stand together. The items are records in
+ * util/spill.h stores: memory stays flat in the number of snapshots (beyond
+ * a few MB they wait in a temporary file). Read them with prune_plan_next. */
 struct prune_plan {
-	struct prune_item *items;
-	size_t n, cap;
+	struct spill *added;   /* as added; sorted in the plan's order when decided */
+	struct spill *decided; /* the decided items in the plan's order */
+	size_t n;
 	size_t n_keep, n_delete, n_skip;
+	char *error; /* a temporary file failed: the plan is incomplete, act on none of it */
 };
 
 /* Adds one VolumeSnapshot to a plan (zeroed, or cleared, before the first),
@@ -58,8 +63,14 @@ struct prune_plan {
 void prune_plan_add(struct prune_plan *plan, json_object *snapshot);
 /* Decides, for every snapshot added, whether prune keeps or deletes it.
  * `pvcs` is the array of PersistentVolumeClaims of the same namespaces (for
- * the data-source protection); `now` is unix seconds. Never fails. */
-void prune_plan_decide(struct prune_plan *plan, json_object *pvcs, int64_t now, const struct prune_policy *policy);
+ * the data-source protection); `now` is unix seconds. Fails (-1, plan->error)
+ * only when the temporary file does. */
+int prune_plan_decide(struct prune_plan *plan, json_object *pvcs, int64_t now, const struct prune_policy *policy);
+/* The decided items in the plan's order: 1 with *it filled (its strings valid
+ * until the next call), 0 after the last, -1 when the temporary file failed
+ * (plan->error). prune_plan_rewind starts again from the first. */
+int prune_plan_next(struct prune_plan *plan, struct prune_item *it);
+void prune_plan_rewind(struct prune_plan *plan);
 /* Both at once for the json array `snapshots`. */
 void plan_prune(json_object *snapshots, json_object *pvcs, int64_t now, const struct prune_policy *policy,
 		struct prune_plan *plan);
@@ -77,7 +88,7 @@ bool snapshot_restoring_pvc(json_object *pvcs, const char *ns, const char *name,
  * was made (and confirmed). Every DELETE item that is now the data source of a
  * PVC not yet Bound (snapshot_restoring_pvc) becomes SKIP, rechecked, with the
  * reason "now the data source of pending PVC ns/name: kept"; the counts follow.
- * Returns how many items it turned. */
+ * Returns how many items it turned (plan->error set if the temporary file failed). */
 size_t prune_plan_recheck(struct prune_plan *plan, json_object *pvcs);
 
 #endif

@@ -192,6 +192,59 @@ static void test_table_widths_stable_over_pages(void **state)
 	free(s);
 }
 
+/* 3000 rows keyed by quantities with many ties (and some without a key),
+ * sorted at the flush; then two more pages that keep the widths. */
+static void print_sorted(FILE *f, void *arg)
+{
+	(void)arg;
+	const char *h[] = {"NAME", "SIZE"};
+	struct out_table *t = out_table_new(f, h, 2);
+	static const char *const sizes[] = {"1Gi", "512Mi", "2Gi", "1024Mi", "10", "abc", NULL};
+	for (int i = 0; i < 3000; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "row-%0*d", 1 + i % 9, i);
+		const char *cells[] = {name, sizes[i % 7]};
+		out_table_row_keyed(t, cells, sizes[(i * 5) % 7]);
+	}
+	out_table_flush(t);
+	const char *late[] = {"a-row-longer-than-all-before-it", "1"};
+	out_table_row_keyed(t, late, "1");
+	out_table_row(t, late);
+	out_table_flush(t);
+	assert_null(out_table_error(t));
+	assert_int_equal(out_table_rows_printed(t), 3002);
+	out_table_free(t);
+}
+
+/* Where needle starts in s, or -1. */
+__attribute__((noinline)) static long at(const char *s, const char *needle)
+{
+	const char *p = strstr(s, needle);
+	return p ? (long)(p - s) : -1;
+}
+
+/* Beyond the budget the rows wait in a temporary file: the same bytes, equal
+ * keys in the order they came, as with everything in memory. */
+static void test_table_sorted_through_the_temporary_file(void **state)
+{
+	(void)state;
+	unsetenv("VOLSNAP_SPILL_BUDGET");
+	char *in_memory = capture(print_sorted, NULL);
+	setenv("VOLSNAP_SPILL_BUDGET", "500", 1);
+	char *spilled = capture(print_sorted, NULL);
+	unsetenv("VOLSNAP_SPILL_BUDGET");
+	assert_string_equal(spilled, in_memory);
+	/* NULL keys first, then "10" < "512Mi" < "1Gi" = "1024Mi" < "2Gi" < "abc" (a quantity
+	 * and a word compare as text); ties as added. */
+	/* Rows 0, 7 and 14 share the key "1Gi". */
+	long r0 = at(in_memory, "\nrow-0 "), r7 = at(in_memory, "\nrow-00000007 "),
+	     r14 = at(in_memory, "\nrow-000014 ");
+	assert_true(r0 >= 0 && r0 < r7 && r7 < r14);
+	assert_true(at(in_memory, "\nrow-000005 ") < r0); /* row 5's key: "10" */
+	free(in_memory);
+	free(spilled);
+}
+
 static void print_json_doc(FILE *f, void *arg)
 {
 	out_json(f, arg);
@@ -324,6 +377,7 @@ int main(void)
 	    cmocka_unit_test(test_global_flags_anywhere),
 	    cmocka_unit_test(test_table_aligns_like_kubectl),
 	    cmocka_unit_test(test_table_widths_stable_over_pages),
+	    cmocka_unit_test(test_table_sorted_through_the_temporary_file),
 	    cmocka_unit_test(test_json_like_kubectl),
 	    cmocka_unit_test(test_json_list_stream_is_valid_json),
 	    cmocka_unit_test(test_created_like_kubectl),

@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/resource.h>
 
 #include <cmocka.h>
 
@@ -11,6 +14,8 @@
 #include "snap/snap.h"
 #include "util/json.h"
 #include "util/quantity.h"
+#include "util/spill.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 /* 2024-05-10T12:00:00Z */
@@ -123,11 +128,15 @@ static void run(void)
 	plan_prune(fx.snaps, fx.pvcs, NOW, &fx.policy, &fx.plan);
 }
 
+/* The item read from the plan's store: valid until the next find or read. */
+static struct prune_item found;
+
 static const struct prune_item *find_ns(const char *ns, const char *name)
 {
-	for (size_t i = 0; i < fx.plan.n; i++)
-		if (!strcmp(fx.plan.items[i].namespace, ns) && !strcmp(fx.plan.items[i].name, name))
-			return &fx.plan.items[i];
+	prune_plan_rewind(&fx.plan);
+	while (prune_plan_next(&fx.plan, &found) > 0)
+		if (!strcmp(found.namespace, ns) && !strcmp(found.name, name))
+			return &found;
 	fail_msg("%s/%s is not in the plan", ns, name);
 	return NULL;
 }
@@ -342,9 +351,13 @@ static void test_plan_order(void **state)
 	run();
 	const char *want[] = {"pre", "a-2", "a-1", "b-1", "z"};
 	assert_int_equal(fx.plan.n, 5);
-	for (size_t i = 0; i < 5; i++)
-		assert_string_equal(fx.plan.items[i].name, want[i]);
-	assert_string_equal(fx.plan.items[4].namespace, "ns2");
+	prune_plan_rewind(&fx.plan);
+	for (size_t i = 0; i < 5; i++) {
+		assert_int_equal(prune_plan_next(&fx.plan, &found), 1);
+		assert_string_equal(found.name, want[i]);
+	}
+	assert_string_equal(found.namespace, "ns2");
+	assert_int_equal(prune_plan_next(&fx.plan, &found), 0);
 }
 
 /* Equal timestamps (one-second precision): the greater name is the newer, and
@@ -609,6 +622,103 @@ static void test_recheck_without_pvcs_changes_nothing(void **state)
 	assert_int_equal(prune_plan_recheck(&empty, NULL), 0);
 }
 
+/* The whole plan as text: one line per item in the plan's order, then the counts. */
+static char *plan_text(struct prune_plan *plan)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct prune_item it;
+	prune_plan_rewind(plan);
+	while (prune_plan_next(plan, &it) > 0)
+		strbuf_addf(&sb, "%s/%s %s %s %s%s\n", it.namespace, it.name, it.pvc ? it.pvc : "-",
+			    prune_action_name(it.action), it.reason, it.rechecked ? " (rechecked)" : "");
+	assert_null(plan->error);
+	strbuf_addf(&sb, "keep %zu delete %zu skip %zu of %zu\n", plan->n_keep, plan->n_delete, plan->n_skip, plan->n);
+	return strbuf_detach(&sb);
+}
+
+/* Many snapshots of mixed states over namespaces and PVCs, in no order. */
+static json_object *many_snapshots(void)
+{
+	json_object *a = json_object_new_array();
+	for (int i = 0; i < 1200; i++) {
+		int k = (i * 7919) % 1200;
+		char *ns = xasprintf("ns%d", k % 3), *name = xasprintf("s%04d", k), *pvc = xasprintf("p%d", k % 7);
+		int state = k % 11 == 0 ? UNREADY : k % 13 == 0 ? NO_STATUS : READY;
+		/* Every 50th of equal age: ties ordered by name. */
+		json_object *o =
+		    snap_obj(ns, name, k % 17 == 0 ? NULL : pvc, k % 50 ? (int64_t)k * HOUR : DAY, state, k % 19 != 0);
+		if (k % 23 == 0)
+			jset(o, "metadata.deletionTimestamp", json_object_new_string("2024-05-10T12:00:00Z"));
+		json_object_array_add(a, o);
+		free(ns);
+		free(name);
+		free(pvc);
+	}
+	return a;
+}
+
+/* A plan far over the budget goes through the temporary file: the same
+ * decisions, order, counts and recheck as in memory. */
+static void test_plan_through_the_temporary_file(void **state)
+{
+	(void)state;
+	fx.snaps = many_snapshots();
+	fx.pvcs = array(pvc_obj("ns1", "r", "Pending", "spec.dataSource", "s0256"));
+	fx.policy.keep_last = 3;
+	fx.policy.keep_within_ms = (int64_t)200 * HOUR * 1000;
+	json_object *later = array(pvc_obj("ns2", "late", "Pending", "spec.dataSource", "s0251"),
+				   pvc_obj("ns0", "late", NULL, "spec.dataSource", "s0252"));
+
+	unsetenv("VOLSNAP_SPILL_BUDGET");
+	run();
+	assert_false(spill_spilled(fx.plan.decided));
+	size_t turned = prune_plan_recheck(&fx.plan, later);
+	char *in_memory = plan_text(&fx.plan);
+	prune_plan_clear(&fx.plan);
+
+	setenv("VOLSNAP_SPILL_BUDGET", "2000", 1);
+	run();
+	assert_true(spill_spilled(fx.plan.decided));
+	assert_int_equal(prune_plan_recheck(&fx.plan, later), turned);
+	char *spilled = plan_text(&fx.plan);
+	unsetenv("VOLSNAP_SPILL_BUDGET");
+
+	assert_true(turned > 0);
+	assert_non_null(strstr(in_memory, "data source of PVC r, which is not yet Bound"));
+	assert_string_equal(spilled, in_memory);
+	free(in_memory);
+	free(spilled);
+	json_object_put(later);
+}
+
+/* The temporary file failing (RLIMIT_FSIZE, as a full disk) leaves an error
+ * on the plan and nothing to read from it: prune acts on none of it. */
+static void test_plan_temporary_file_failing(void **state)
+{
+	(void)state;
+	struct rlimit old, small;
+	getrlimit(RLIMIT_FSIZE, &old);
+	small = old;
+	small.rlim_cur = 4000;
+	void (*was)(int) = signal(SIGXFSZ, SIG_IGN);
+	fx.snaps = many_snapshots();
+	setenv("VOLSNAP_SPILL_BUDGET", "2000", 1);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+	memset(&fx.plan, 0, sizeof fx.plan);
+	for (size_t i = 0; i < json_object_array_length(fx.snaps); i++)
+		prune_plan_add(&fx.plan, json_object_array_get_idx(fx.snaps, i));
+	int rc = prune_plan_decide(&fx.plan, NULL, NOW, &fx.policy);
+	setrlimit(RLIMIT_FSIZE, &old);
+	signal(SIGXFSZ, was);
+	unsetenv("VOLSNAP_SPILL_BUDGET");
+	assert_int_equal(rc, -1);
+	assert_non_null(strstr(fx.plan.error, "a temporary file: "));
+	struct prune_item it;
+	prune_plan_rewind(&fx.plan);
+	assert_int_equal(prune_plan_next(&fx.plan, &it), -1);
+	assert_int_equal(prune_plan_recheck(&fx.plan, NULL), 0);
+}
+
 static void test_action_names(void **state)
 {
 	(void)state;
@@ -652,6 +762,8 @@ int main(void)
 	    T(test_restoring_pvc_direct),
 	    T(test_recheck_drops_new_restore_sources),
 	    T(test_recheck_without_pvcs_changes_nothing),
+	    T(test_plan_through_the_temporary_file),
+	    T(test_plan_temporary_file_failing),
 	    T(test_action_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

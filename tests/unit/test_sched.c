@@ -432,12 +432,16 @@ static void test_prune_pin(void **state)
 	plan_prune(snaps, NULL, NOW, &policy, &plan);
 	assert_int_equal(plan.n_keep, 2);
 	assert_int_equal(plan.n_delete, 1);
-	for (size_t i = 0; i < plan.n; i++) {
-		if (!strcmp(plan.items[i].name, "s1"))
-			assert_string_equal(plan.items[i].reason, "pinned by volsnap.io/keep=true");
-		if (!strcmp(plan.items[i].name, "s2"))
-			assert_int_equal(plan.items[i].action, PRUNE_DELETE);
+	struct prune_item it;
+	size_t seen = 0;
+	while (prune_plan_next(&plan, &it) > 0) {
+		seen++;
+		if (!strcmp(it.name, "s1"))
+			assert_string_equal(it.reason, "pinned by volsnap.io/keep=true");
+		if (!strcmp(it.name, "s2"))
+			assert_int_equal(it.action, PRUNE_DELETE);
 	}
+	assert_int_equal(seen, plan.n);
 	prune_plan_clear(&plan);
 	json_object_put(snaps);
 }
