@@ -112,7 +112,7 @@ format:
 	clang-format -i $(SRC) $(wildcard plugin/*.h plugin/*/*.h checks/*.h providers/*.h) $(UNIT_SRC) $(FUZZ_SRC)
 
 clean:
-	rm -rf build build-asan build-static build-fuzz dist kubectl-volsnap
+	rm -rf build build-asan build-static build-static-* build-fuzz dist kubectl-volsnap
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c) built with clang, ASan and UBSan
 # into build-fuzz/. `make fuzz` runs each for FUZZ_SECONDS (default 300) from
