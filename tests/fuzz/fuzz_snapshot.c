@@ -11,6 +11,7 @@
 #include "snap/retention.h"
 #include "snap/snap.h"
 #include "util/json.h"
+#include "util/xalloc.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -59,23 +60,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (plan.n_keep + plan.n_delete + plan.n_skip != plan.n)
 			abort();
 		/* The safety rule prune stands on: a PVC losing a snapshot keeps a
-		 * ready one (its newest). */
-		for (size_t i = 0; i < plan.n; i++) {
-			const struct prune_item *d = &plan.items[i];
-			bool kept = false;
-			if (d->action != PRUNE_DELETE)
-				continue;
-			for (size_t j = 0; j < plan.n && !kept; j++) {
-				const struct prune_item *k = &plan.items[j];
-				kept = k->action == PRUNE_KEEP && k->pvc && d->pvc && !strcmp(k->pvc, d->pvc) &&
-				       k->namespace && d->namespace && !strcmp(k->namespace, d->namespace) && k->ready;
+		 * ready one (its newest). The plan is read twice: the PVCs with a
+		 * ready snapshot kept, then every deletion against them. */
+		json_object *kept = json_object_new_object();
+		struct prune_item it;
+		prune_plan_rewind(&plan);
+		while (prune_plan_next(&plan, &it) > 0) {
+			if (it.action == PRUNE_KEEP && it.ready && it.namespace && it.pvc) {
+				char *key = xasprintf("%s/%s", it.namespace, it.pvc);
+				json_object_object_add(kept, key, NULL);
+				free(key);
 			}
-			if (!kept) {
-				fprintf(stderr, "prune deletes %s with no ready snapshot of PVC %s kept\n", d->name,
-					d->pvc ? d->pvc : "(none)");
+		}
+		prune_plan_rewind(&plan);
+		while (prune_plan_next(&plan, &it) > 0) {
+			if (it.action != PRUNE_DELETE)
+				continue;
+			char *key = xasprintf("%s/%s", it.namespace ? it.namespace : "", it.pvc ? it.pvc : "");
+			bool ok = it.namespace && it.pvc && json_object_object_get_ex(kept, key, NULL);
+			free(key);
+			if (!ok) {
+				fprintf(stderr, "prune deletes %s with no ready snapshot of PVC %s kept\n", it.name,
+					it.pvc ? it.pvc : "(none)");
 				abort();
 			}
 		}
+		if (plan.error)
+			abort();
+		json_object_put(kept);
 		if (json_object_is_type(pvcs, json_type_array))
 			(void)prune_plan_recheck(&plan, pvcs);
 		prune_plan_clear(&plan);
