@@ -97,3 +97,17 @@ print(sum(1 for r in json.load(sys.stdin)["requests"] if r["method"] == m and rx
 show_stderr() {
 	[ -z "${stderr:-}" ] || echo "stderr: $stderr" >&2
 }
+
+# snaps_of SCHEDULE: the names of the schedule's snapshots in $NS, sorted, once
+# those being deleted are gone. On the real server a deleted snapshot stays
+# until the snapshot controller removes its finalizers (a few requests later);
+# counting before that would race it. A deletion still pending after 60 s
+# stays in the list, so the count then fails as it should.
+snaps_of() {
+	local sel="volsnap.io/schedule=$1" name
+	for name in $(kc get volumesnapshots -n "$NS" -l "$sel" \
+		-o jsonpath='{range .items[?(@.metadata.deletionTimestamp)]}{.metadata.name}{" "}{end}'); do
+		kc wait --for=delete "volumesnapshot/$name" -n "$NS" --timeout=60s >/dev/null 2>&1 || true
+	done
+	kc get volumesnapshots -n "$NS" -l "$sel" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort
+}

@@ -32,7 +32,6 @@ run_job() {
 	VOLSNAP_JOB_NAME="$s-$m" volsnap schedule run-job "$s" -n "$NS" "$@"
 }
 
-snaps_of() { kc get volumesnapshots -n "$NS" -l "volsnap.io/schedule=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort; }
 
 @test "schedule create refuses bad input before anything is created (exit 2)" {
 	make_pvc data

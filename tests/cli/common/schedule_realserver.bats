@@ -19,7 +19,6 @@ teardown() {
 }
 
 cronjob_job() { kc get jobs -n "$NS" -l volsnap.io/schedule="$1" -o jsonpath='{.items[0].metadata.name}' 2>/dev/null; }
-snaps_of() { kc get volumesnapshots -n "$NS" -l "volsnap.io/schedule=$1" -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}' | sort; }
 
 # as_service_account SCHEDULE JOB ARGS...: the container's command line, in
 # the in-cluster mode, with the schedule's ServiceAccount token.
