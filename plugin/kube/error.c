@@ -327,7 +327,8 @@ void kube_error_from_response(struct kube_error *err, const char *method, const 
 	strlist_clear(&ap.segs);
 }
 
-void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detail, const char *url)
+void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detail, const char *url,
+			  const char *untrusted_hint)
 {
 	const char *what = detail && *detail ? detail : curl_easy_strerror(rc);
 	const char *hint = NULL;
@@ -340,8 +341,10 @@ void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detai
 		break;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-		hint = "the server's certificate is not trusted by certificate-authority of the kubeconfig; never "
-		       "disable verification in production";
+		hint = untrusted_hint
+			   ? untrusted_hint
+			   : "the server's certificate is not trusted by certificate-authority of the kubeconfig; "
+			     "never disable verification in production";
 		/* A trusted certificate issued for another name is not the CA's fault. */
 		if (strstr(what, "subject name") || strstr(what, "does not match"))
 			hint = "the server's certificate is not issued for this host name: use a name it names "

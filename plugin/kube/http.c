@@ -55,6 +55,7 @@ struct kube_client {
 	char request_id[33];
 	int64_t deadline_ms;   /* every request ends by then (http_set_deadline), 0 = none */
 	const char *system_ca; /* no CA in the kubeconfig: the bundle trusted instead, or NULL */
+	char *untrusted_hint;  /* the error's hint naming system_ca */
 	bool system_ca_searched;
 };
 
@@ -299,6 +300,7 @@ void kube_client_free(struct kube_client *c)
 		curl_multi_cleanup(c->multi);
 	curl_slist_free_all(c->connect_to);
 	free(c->host_header);
+	free(c->untrusted_hint);
 	free(c->base_url);
 	free(c->server_url);
 	free(c->user_agent);
@@ -489,9 +491,18 @@ static const char *system_ca_file(CURL *e)
 	return NULL;
 }
 
-static bool kubeconfig_has_ca(const struct kube_config *cfg)
+/* What to do about an untrusted certificate when the kubeconfig names no CA
+ * (NULL when it does: the error's own hint then speaks of that CA). */
+static const char *untrusted_hint(const struct kube_client *c)
 {
-	return (cfg->ca_data && cfg->ca_data_len) || (cfg->ca_file && *cfg->ca_file);
+	const struct kube_config *cfg = c->cfg;
+	if ((cfg->ca_data && cfg->ca_data_len) || (cfg->ca_file && *cfg->ca_file))
+		return NULL;
+	return c->system_ca
+		   ? c->untrusted_hint
+		   : "the kubeconfig names no certificate-authority and no system CA bundle was found: add the "
+		     "cluster's CA (kubectl config set-cluster NAME --certificate-authority=FILE --embed-certs) "
+		     "or set SSL_CERT_FILE";
 }
 
 static void setup_tls(struct kube_client *c, CURL *e)
@@ -510,6 +521,13 @@ static void setup_tls(struct kube_client *c, CURL *e)
 		if (!c->system_ca_searched) {
 			c->system_ca = system_ca_file(e);
 			c->system_ca_searched = true;
+			if (c->system_ca)
+				c->untrusted_hint = xasprintf("the kubeconfig names no certificate-authority, so the "
+							      "system's bundle %s was used: "
+							      "add the cluster's CA (kubectl config set-cluster NAME "
+							      "--certificate-authority=FILE "
+							      "--embed-certs) or set SSL_CERT_FILE",
+							      c->system_ca);
 		}
 		if (c->system_ca)
 			curl_easy_setopt(e, CURLOPT_CAINFO, c->system_ca);
@@ -788,19 +806,7 @@ static void finish(struct kube_client *c, struct http_xfer *x, CURLcode rc)
 			       "%s: the server did not answer (no connection after %ld ms)", public_url,
 			       (long)(http_now_ms() - x->started_ms));
 	else
-		kube_error_from_curl(&x->err, rc, x->errbuf, public_url);
-	if ((rc == CURLE_PEER_FAILED_VERIFICATION || rc == CURLE_SSL_CACERT_BADFILE) && !kubeconfig_has_ca(c->cfg) &&
-	    !strstr(x->errbuf, "subject name") && !strstr(x->errbuf, "does not match")) {
-		free(x->err.hint);
-		x->err.hint =
-		    c->system_ca ? xasprintf("the kubeconfig names no certificate-authority, so the system's bundle %s "
-					     "was used: add the cluster's CA (kubectl config set-cluster NAME "
-					     "--certificate-authority=FILE --embed-certs) or set SSL_CERT_FILE",
-					     c->system_ca)
-				 : xstrdup("the kubeconfig names no certificate-authority and no system CA bundle was "
-					   "found: add the cluster's CA (kubectl config set-cluster NAME "
-					   "--certificate-authority=FILE --embed-certs) or set SSL_CERT_FILE");
-	}
+		kube_error_from_curl(&x->err, rc, x->errbuf, public_url, untrusted_hint(c));
 	free(public_url);
 	x->rc = -1;
 	x->done = true;

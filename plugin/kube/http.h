@@ -104,7 +104,10 @@ void http_restore_deadline(struct kube_client *c, int64_t old);
 /* error.c: errors from answers and from libcurl. */
 void kube_error_from_response(struct kube_error *err, const char *method, const char *path, long code,
 			      const char *content_type, const char *body, size_t len);
-void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detail, const char *url);
+/* untrusted_hint: what to say when the server's certificate is not trusted,
+ * or NULL for the kubeconfig's certificate-authority. */
+void kube_error_from_curl(struct kube_error *err, CURLcode rc, const char *detail, const char *url,
+			  const char *untrusted_hint);
 /* Server text made fit for a one-line message (caller frees): line breaks and
  * tabs become one space, other control bytes (ESC, C1) and invalid UTF-8 '?',
  * cut after max bytes with "...". */

@@ -112,14 +112,14 @@ static void test_hints(void **state)
 	from(&err, "GET", "/api/v1/namespaces/ns1/pods?watch=1", 403, "text/plain", "forbidden");
 	assert_string_equal(err.hint, "ask an administrator for RBAC permission to watch pods");
 
-	kube_error_from_curl(&err, CURLE_COULDNT_CONNECT, "Failed to connect", "GET https://x/version");
+	kube_error_from_curl(&err, CURLE_COULDNT_CONNECT, "Failed to connect", "GET https://x/version", NULL);
 	assert_int_equal(err.kind, KUBE_ERR_TRANSPORT);
 	assert_int_equal(err.http_code, 0);
 	assert_string_equal(err.message, "GET https://x/version: Failed to connect");
 	assert_string_equal(err.hint, "is the server URL right? (the kubeconfig's cluster server)");
-	kube_error_from_curl(&err, CURLE_PEER_FAILED_VERIFICATION, "", "GET https://x/version");
+	kube_error_from_curl(&err, CURLE_PEER_FAILED_VERIFICATION, "", "GET https://x/version", NULL);
 	assert_non_null(strstr(err.hint, "not trusted by certificate-authority"));
-	kube_error_from_curl(&err, CURLE_OPERATION_TIMEDOUT, "", "GET https://x/version");
+	kube_error_from_curl(&err, CURLE_OPERATION_TIMEDOUT, "", "GET https://x/version", NULL);
 	assert_int_equal(err.kind, KUBE_ERR_TIMEOUT);
 	assert_string_equal(err.hint, "raise --request-timeout");
 	kube_error_clear(&err);
