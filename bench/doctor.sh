@@ -1,87 +1,110 @@
 #!/usr/bin/env bash
-# bench/doctor.sh [STATE_DIR]: `kubectl volsnap doctor -A` on the API emulator with 50 ms added
-# to every request (its fault/latency control API), against the sum of its requests' own times
-# (from the plugin's -v=6 log: "GET URL 200 OK in N milliseconds"). Doctor sends its reads in
-# parallel, so wall time should be about one round trip plus the slowest read: a ratio
-# wall / sum well below 1 (sequential requests would give ~1). Under parallel load the emulator
-# (Python) answers each request more slowly, which inflates the sum; so the same requests are
-# also replayed one after another with curl, and wall / sequential is reported too.
-#
-# With the STATE_DIR of a running emulator it uses that one (and removes its latency rule at the
-# end); otherwise it starts its own. Knobs: VOLSNAP_BENCH_RUNS (5), VOLSNAP_BENCH_LATENCY_MS (50),
-# VOLSNAP_BIN (default ./kubectl-volsnap). Prints one summary line last.
+# bench/doctor.sh [real|emulator]: `kubectl volsnap doctor -A` against a server RTT ms away
+# (bench/rtt_proxy.py in front of the bed: every chunk held RTT/2 each way, as a cloud API server
+# is from a laptop), beside
+#   - kubectl: the reads an operator runs by hand to answer the same questions (the seed
+#     document's checks: version, the snapshot CRDs, classes, CSI drivers and nodes, storage
+#     classes, PVCs, PVs, the snapshot controller's deployment, nodes, two `auth can-i`), one
+#     kubectl after another as a script would, their wall times summed;
+#   - the limit: doctor's own requests (from its -v=6 log) sent by curl all at once over one
+#     HTTP/2 connection: one TLS handshake and one round of requests, nothing parsed;
+#   - the same requests one after another (what doctor would cost if it read sequentially).
+# Knobs: VOLSNAP_BENCH_RUNS (5), VOLSNAP_BENCH_RTT_MS (50), VOLSNAP_BIN (./kubectl-volsnap).
+# Prints one summary line last.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BED=${1:-emulator}
 RUNS=${VOLSNAP_BENCH_RUNS:-5}
-LATENCY=${VOLSNAP_BENCH_LATENCY_MS:-50}
+RTT=${VOLSNAP_BENCH_RTT_MS:-50}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
-
+case "$BED" in
+real) BEDDIR=realserver ;;
+emulator) BEDDIR=apiserver ;;
+*) echo "usage: bench/doctor.sh [real|emulator]" >&2; exit 2 ;;
+esac
 [ -x "$BIN" ] || { echo "bench/doctor.sh: $BIN not built (make)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/volsnap-bench-doctor.XXXXXX)
-STATE=${1:-}
-OWN_STATE=0
-ctl() { # METHOD PATH [BODY]: the emulator's control API
-	curl -sSf --cacert "$STATE/ca.crt" -H "Authorization: Bearer $(cat "$STATE/admin.token")" \
-		-H 'Content-Type: application/json' -X "$1" ${3:+--data-binary "$3"} "$(cat "$STATE/server")$2" >/dev/null
-}
+STATE="$WORK/state"
+PROXY_PID=
 cleanup() {
-	[ -n "$STATE" ] && [ -f "$STATE/server" ] && ctl DELETE /__emulator/faults || true
-	[ "$OWN_STATE" = 1 ] && "$ROOT/tests/apiserver/stop.sh" "$STATE" >/dev/null 2>&1
+	[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null || true
+	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if [ -z "$STATE" ]; then
-	STATE="$WORK/state"
-	OWN_STATE=1
-	"$ROOT/tests/apiserver/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || {
-		cat "$WORK/start.log" >&2
-		exit 1
-	}
+if [ "$BED" = real ]; then
+	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 fi
-export KUBECONFIG="$STATE/admin.kubeconfig" NO_COLOR=1
+"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
+SERVER=$(cat "$STATE/server")
+"$ROOT/bench/rtt_proxy.py" "$SERVER" "$RTT" "$WORK/proxy.port" &
+PROXY_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
+FAR="https://127.0.0.1:$(cat "$WORK/proxy.port")"
+sed "s#server: $SERVER#server: $FAR#" "$STATE/admin.kubeconfig" >"$WORK/far.kubeconfig"
+grep -q "server: $FAR" "$WORK/far.kubeconfig" || { echo "bench/doctor.sh: no server line in the kubeconfig" >&2; exit 1; }
+export KUBECONFIG="$WORK/far.kubeconfig" NO_COLOR=1
 
-# Latency on every API request (the control API itself is not matched: it is not under /api*).
-ctl POST /__emulator/faults "{\"path\": \"^/(api|apis|version)\", \"latency_ms\": $LATENCY}"
+ms() { echo $((${EPOCHREALTIME/./} / 1000)); }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'; }
 
-total_wall=0 total_sum=0 total_max=0 nreq=0
-for i in $(seq "$RUNS"); do
-	start=$(date +%s%N)
+# The operator's reads; kubectl's discovery cache is warmed by the first round, as on a desk.
+SNAP=snapshot.storage.k8s.io
+KUBECTL_READS=("version" "get crd volumesnapshots.$SNAP volumesnapshotcontents.$SNAP volumesnapshotclasses.$SNAP"
+	"get volumesnapshotclasses" "get csidrivers" "get csinodes" "get storageclasses" "get pvc -A" "get pv"
+	"get deployments -A" "get nodes" "auth can-i create volumesnapshots.$SNAP" "auth can-i delete volumesnapshots.$SNAP")
+kubectl_round() {
+	local r t0
+	t0=$(ms)
+	for r in "${KUBECTL_READS[@]}"; do
+		# shellcheck disable=SC2086 # a read is words
+		kubectl --cache-dir "$WORK/kube-cache" $r >/dev/null 2>&1 || true # "not found" is an answer too
+	done
+	echo $(($(ms) - t0))
+}
+doctor_round() {
+	local t0
+	t0=$(ms)
 	"$BIN" doctor -A -v=6 >/dev/null 2>"$WORK/log" || true # exit 3/4 are verdicts, not errors
-	end=$(date +%s%N)
-	wall=$(((end - start) / 1000000))
-	read -r sum max n < <(awk '/ in [0-9]+ milliseconds/ { for (i = 1; i <= NF; i++) if ($i == "in") { t = $(i + 1); s += t; if (t > m) m = t; n++ } } END { print s + 0, m + 0, n + 0 }' "$WORK/log")
-	printf 'run %d: %d requests, wall %d ms, sum of request times %d ms, slowest %d ms\n' "$i" "$n" "$wall" "$sum" "$max"
-	total_wall=$((total_wall + wall))
-	total_sum=$((total_sum + sum))
-	total_max=$((total_max + max))
-	nreq=$n
+	echo $(($(ms) - t0))
+}
+doctor_round >/dev/null
+kubectl_round >/dev/null
+for _ in $(seq "$RUNS"); do
+	doctor_round >>"$WORK/doctor"
+	kubectl_round >>"$WORK/kubectl"
 done
-# The same requests one after another over one connection (curl, keep-alive): what doctor would
-# cost if it read sequentially. SSAR POSTs are replayed with a minimal review body.
-sequential_ms() {
-	local args=() method url first=1
+nreq=$(grep -c ' in [0-9]* milliseconds' "$WORK/log" || true)
+
+# curl_requests [--parallel]: doctor's requests from its last log, by curl over one connection;
+# SelfSubjectAccessReview POSTs with a minimal review body. Prints the wall ms.
+curl_requests() {
+	local args=() method url first=1 t0
 	local ssar='{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","spec":{"resourceAttributes":{"verb":"get","resource":"pods"}}}'
 	while read -r method url; do
 		[ "$first" = 1 ] || args+=(--next)
 		first=0
-		args+=(-s -o /dev/null --cacert "$STATE/ca.crt" -H "Authorization: Bearer $(cat "$STATE/admin.token")")
-		if [ "$method" = POST ]; then
-			args+=(-H 'Content-Type: application/json' --data-binary "$ssar")
-		fi
+		args+=(-s -o /dev/null --http2 --cacert "$STATE/ca.crt" -H "Authorization: Bearer $(cat "$STATE/admin.token")")
+		[ "$method" = GET ] || args+=(-H 'Content-Type: application/json' --data-binary "$ssar")
 		args+=("$url")
 	done < <(awk '/ in [0-9]+ milliseconds/ { for (i = 1; i <= NF; i++) if ($i == "GET" || $i == "POST") { print $i, $(i + 1); break } }' "$WORK/log")
-	local start end
-	start=$(date +%s%N)
-	curl "${args[@]}"
-	end=$(date +%s%N)
-	echo $(((end - start) / 1000000))
+	t0=$(ms)
+	curl -s "$@" "${args[@]}" 2>/dev/null || true # a refused request still made its round trip
+	echo $(($(ms) - t0))
 }
-seq_ms=$(sequential_ms)
-echo "the same $nreq requests sent one after another: $seq_ms ms"
+for _ in $(seq "$RUNS"); do
+	curl_requests --parallel --parallel-max 100 >>"$WORK/limit"
+	curl_requests >>"$WORK/sequential"
+done
 
-awk -v q="$seq_ms" -v w="$total_wall" -v s="$total_sum" -v m="$total_max" -v r="$RUNS" -v n="$nreq" -v l="$LATENCY" 'BEGIN {
-	printf "doctor -A, %d requests, +%d ms per request: wall %.0f ms; sum of its requests %.0f ms (slowest %.0f ms): wall/sum = %.2f; same requests sequential %.0f ms: wall/sequential = %.2f\n", n, l, w / r, s / r, m / r, (s ? w / s : 0), q, (q ? w / r / q : 0)
+d=$(median <"$WORK/doctor") k=$(median <"$WORK/kubectl") l=$(median <"$WORK/limit") s=$(median <"$WORK/sequential")
+printf '  %-64s %8s ms\n' "kubectl volsnap doctor -A ($nreq requests)" "$d" \
+	"kubectl: ${#KUBECTL_READS[@]} reads by hand, one after another" "$k" \
+	"limit: the same $nreq requests at once, one HTTP/2 connection (curl)" "$l" \
+	"the same $nreq requests one after another (curl)" "$s"
+awk -v d="$d" -v k="$k" -v l="$l" -v s="$s" -v bed="$BED" -v rtt="$RTT" -v runs="$RUNS" 'BEGIN {
+	printf "doctor -A on the %s server %d ms away (medians of %d): ratio to kubectl %.2f, to the limit %.2f, to sequential %.2f\n", bed, rtt, runs, d / k, d / l, d / s
 }'

@@ -12,8 +12,11 @@
 # (kubectl runs plugins with execve, and Linux keeps the RSS high-water mark across it, so
 # `kubectl volsnap` would report kubectl's start-up peak).
 #
+# With the variants, the same through bench/rtt_proxy.py (VOLSNAP_BENCH_RTT_MS, 20: a server in the
+# cloud rather than on this machine), with and without asking for the next page early (prefetch).
+#
 # Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000), VOLSNAP_BENCH_RUNS (5), VOLSNAP_BIN (./kubectl-volsnap),
-# VOLSNAP_BENCH_VARIANTS=0 skips the page-size/protocol variants.
+# VOLSNAP_BENCH_VARIANTS=0 skips the page-size/protocol/latency variants.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -31,7 +34,10 @@ esac
 
 WORK=$(mktemp -d /tmp/volsnap-bench.XXXXXX)
 STATE="$WORK/state"
+RTT=${VOLSNAP_BENCH_RTT_MS:-20}
+PROXY_PID=
 cleanup() {
+	[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null || true
 	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
@@ -103,9 +109,21 @@ if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	m bare_gzip "${BARE[@]}" 500 gzip
 	m bare_table "${BARE[@]}" 500 table
 	m bare_tablemeta "${BARE[@]}" 500 tablemeta
+
+	# The same server RTT ms away: a relay that delays every chunk, and a kubeconfig pointing at it.
+	"$ROOT/bench/rtt_proxy.py" "$SERVER" "$RTT" "$WORK/proxy.port" &
+	PROXY_PID=$!
+	for _ in $(seq 50); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
+	FAR="https://127.0.0.1:$(cat "$WORK/proxy.port")"
+	sed "s#server: $SERVER#server: $FAR#" "$STATE/admin.kubeconfig" >"$WORK/far.kubeconfig"
+	grep -q "server: $FAR" "$WORK/far.kubeconfig" || { echo "bench/list.sh: no server line in the kubeconfig" >&2; exit 1; }
+	m far_direct "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A
+	m far_direct_noprefetch env VOLSNAP_BENCH_NO_PREFETCH=1 "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A
+	m far_kubectl kubectl --kubeconfig "$WORK/far.kubeconfig" get volumesnapshots -A
+	m far_bare "$WORK/bare_list" "$FAR/apis/snapshot.storage.k8s.io/v1/volumesnapshots" "$STATE/ca.crt" "$STATE/admin.token" 500
 fi
 
-python3 - "$WORK" "$BED" "$N" "$RUNS" <<'PY'
+RTT=$RTT python3 - "$WORK" "$BED" "$N" "$RUNS" <<'PY'
 import json, os, sys
 work, bed, n, runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]
 r = {f[:-5]: json.load(open(os.path.join(work, f))) for f in os.listdir(work) if f.endswith(".json")}
@@ -138,6 +156,15 @@ if "bare_http1" in r:
     row("bare client asking for gzip, as client-go does (500)", "bare_gzip")
     row("bare client, as=Table, no objects (500)", "bare_table")
     row("bare client, as=Table, metadata only (kubectl get)", "bare_tablemeta")
+    rtt = os.environ.get("RTT", "20")
+    print("the same server %s ms away (bench/rtt_proxy.py):" % rtt)
+    row("kubectl-volsnap list -A", "far_direct")
+    row("kubectl-volsnap list -A, prefetch off", "far_direct_noprefetch")
+    row("kubectl get volumesnapshots -A", "far_kubectl")
+    row("limit: bare client, same pages (500)", "far_bare")
+    fd, fk, fb = r["far_direct"]["wall"], r["far_kubectl"]["wall"], r["far_bare"]["wall"]
+    print("  ratio to kubectl %.2f; to the limit %.2f; prefetch on/off %.2f"
+          % (fd / fk, fd / fb, fd / r["far_direct_noprefetch"]["wall"]))
 if cpu:
     s = r["bare"]["server_cpu"]
     print("  the server's own CPU for the same pages: %.2f s on %d cores, at least %.2f s of wall;"

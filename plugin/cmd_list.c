@@ -1,6 +1,9 @@
 /* kubectl volsnap list: the snapshots of a namespace (or all), read page by
  * page. Tables are sorted (by creation time unless --sort-by) and hold only
- * their rows; -o name/json/yaml stream each page as it comes unless sorted. */
+ * their rows; -o name/json/yaml stream each page as it comes unless sorted,
+ * and sorted hold each snapshot as JSON text, in a temporary file beyond a
+ * few MB (util/spill.h), so memory stays flat. Only a jsonpath template holds
+ * the objects: it may ask for any of them at once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +15,8 @@
 #include "util/json.h"
 #include "util/jsonpath.h"
 #include "util/quantity.h"
+#include "util/spill.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define LIST_DEFAULT_CHUNK 500 /* kubectl's --chunk-size default */
@@ -27,7 +32,8 @@ struct list_run {
 	const char *sort_by;	   /* a JSONPath, or NULL: tables by creation time, others as served */
 	const char *jsonpath;	   /* -o jsonpath=TEMPLATE */
 	struct out_columns custom; /* -o custom-columns=... (n > 0) */
-	json_object *held;	   /* items kept to sort or for a jsonpath template */
+	json_object *held;	   /* -o jsonpath: every item, for the template */
+	struct spill *sorted;	   /* --sort-by with name/json/yaml: keyed JSON texts (out_keyed_cmp) */
 	const char *pvc;	   /* show only snapshots of this PVC, or NULL */
 	json_object *classes;	   /* -o wide: the VolumeSnapshotClasses, NULL when unreadable */
 	struct kube_client *client;
@@ -176,6 +182,22 @@ static bool wanted(const struct list_run *r, json_object *s)
 	return !r->pvc || (pvc && !strcmp(pvc, r->pvc));
 }
 
+/* --sort-by with name/json/yaml: the snapshot as one keyed record of JSON
+ * text; a failing temporary file stops the list (spill_error). */
+static void hold_sorted(struct list_run *r, json_object *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *key = out_select_text(s, r->sort_by);
+	const char *text = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN);
+	strbuf_addch(&sb, key ? 1 : 0);
+	if (key)
+		strbuf_add(&sb, key, strlen(key) + 1);
+	strbuf_add(&sb, text, strlen(text) + 1);
+	spill_add(r->sorted, sb.buf, sb.len);
+	strbuf_release(&sb);
+	free(key);
+}
+
 static int on_item(json_object *s, void *ud)
 {
 	struct list_run *r = ud;
@@ -184,6 +206,8 @@ static int on_item(json_object *s, void *ud)
 	r->shown++;
 	if (r->held)
 		json_object_array_add(r->held, json_object_get(s));
+	else if (r->sorted)
+		hold_sorted(r, s);
 	else
 		emit(r, s);
 	return 0;
@@ -229,19 +253,32 @@ static void sort_held(json_object *held, const char *expr)
 	free(k);
 }
 
-/* Prints what was held: sorted, or as one List for a jsonpath template. */
+/* Prints the sorted records, each parsed back as it is printed. */
+static int print_sorted(struct cmd_ctx *ctx, struct list_run *r)
+{
+	const void *rec;
+	size_t len;
+	int more = spill_error(r->sorted) ? -1 : 1; /* a held record was lost: print none */
+	if (more > 0 && r->shape == SHAPE_STREAM)
+		r->stream = out_list_begin(stdout, r->fmt);
+	while (more > 0 && (more = spill_next(r->sorted, &rec, &len)) > 0) {
+		json_object *s = json_tokener_parse(out_keyed_body(rec));
+		if (!s)
+			return cmd_fail(ctx, EXIT_FAILED, NULL,
+					"sorting snapshots: a held snapshot does not parse back");
+		emit(r, s);
+		json_object_put(s);
+	}
+	if (more < 0)
+		return cmd_fail(ctx, EXIT_FAILED, "set TMPDIR to a folder with space, or list without --sort-by",
+				"sorting snapshots: %s", spill_error(r->sorted));
+	return EXIT_OK;
+}
+
+/* -o jsonpath: everything as one List, oldest first unless --sort-by, as the table. */
 static int print_held(struct cmd_ctx *ctx, struct list_run *r)
 {
-	/* A template gets everything at once anyway: oldest first, as the table. */
-	if (r->sort_by || r->shape == SHAPE_JSONPATH)
-		sort_held(r->held, r->sort_by ? r->sort_by : LIST_DEFAULT_SORT);
-	if (r->shape != SHAPE_JSONPATH) {
-		if (r->shape == SHAPE_STREAM)
-			r->stream = out_list_begin(stdout, r->fmt);
-		for (size_t i = 0; i < json_object_array_length(r->held); i++)
-			emit(r, json_object_array_get_idx(r->held, i));
-		return EXIT_OK;
-	}
+	sort_held(r->held, r->sort_by ? r->sort_by : LIST_DEFAULT_SORT);
 	json_object *list = json_object_new_object();
 	json_object_object_add(list, "apiVersion", json_object_new_string("v1"));
 	json_object_object_add(list, "kind", json_object_new_string("List"));
@@ -321,12 +358,16 @@ static int list_snapshots(struct cmd_ctx *ctx, const struct snap_api *api, struc
 		r->table = out_table_new(stdout, hp, table_headers(r, hp));
 		out_table_set_no_headers(r->table, r->no_headers);
 	}
-	if (r->shape == SHAPE_JSONPATH || (r->sort_by && r->shape != SHAPE_TABLE))
+	if (r->shape == SHAPE_JSONPATH)
 		r->held = json_object_new_array();
+	else if (r->sort_by && r->shape != SHAPE_TABLE)
+		r->sorted = spill_new(out_keyed_cmp);
 	if (kube_list_each(cmd_client(ctx), path, lo, on_item, r, &rv, &err) < 0)
 		rc = cmd_fail_kube(ctx, &err, "listing snapshots");
 	if (r->held && rc == EXIT_OK)
 		rc = print_held(ctx, r);
+	if (r->sorted && rc == EXIT_OK)
+		rc = print_sorted(ctx, r);
 	if (r->stream)
 		out_list_end(r->stream);
 	if (r->table) {
@@ -341,6 +382,7 @@ static int list_snapshots(struct cmd_ctx *ctx, const struct snap_api *api, struc
 		rc = watch_on(ctx, r, path, lo, rv);
 	out_table_free(r->table);
 	json_object_put(r->held);
+	spill_free(r->sorted);
 	if (hp != h)
 		free(hp);
 	free(rv);

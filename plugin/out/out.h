@@ -34,6 +34,11 @@ void out_table_row(struct out_table *t, const char *const *cells);
 void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key);
 /* --sort-by's order: quantities ("2Gi" > "512Mi") by value, else by text; NULL first. */
 int out_key_cmp(const char *a, const char *b);
+/* Keyed records, as held rows and sorted lists keep them (util/spill.h): a byte
+ * saying whether a key follows, the key with its NUL, then the record's body.
+ * out_keyed_cmp orders them by key (a spill_cmp_fn); out_keyed_body skips the key. */
+int out_keyed_cmp(const void *a, size_t alen, const void *b, size_t blen);
+const char *out_keyed_body(const void *rec);
 /* Prints held rows; the header is printed before the first row ever printed. */
 void out_table_flush(struct out_table *t);
 /* NULL, or why rows were lost (the temporary file failed): the caller fails. */

@@ -32,17 +32,23 @@ int out_key_cmp(const char *a, const char *b)
 	return strcmp(a ? a : "", b ? b : "");
 }
 
-static const char *row_key(const void *rec)
+static const char *keyed_key(const void *rec)
 {
 	const char *p = rec;
 	return *p ? p + 1 : NULL;
 }
 
 /* By key (NULL first); spill keeps equal keys in the order they came. */
-static int row_cmp(const void *a, size_t alen, const void *b, size_t blen)
+int out_keyed_cmp(const void *a, size_t alen, const void *b, size_t blen)
 {
 	(void)alen, (void)blen;
-	return out_key_cmp(row_key(a), row_key(b));
+	return out_key_cmp(keyed_key(a), keyed_key(b));
+}
+
+const char *out_keyed_body(const void *rec)
+{
+	const char *p = rec;
+	return *p ? p + strlen(p + 1) + 2 : p + 1;
 }
 
 struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols)
@@ -54,7 +60,7 @@ struct out_table *out_table_new(FILE *f, const char *const *headers, int ncols)
 	for (int i = 0; i < ncols; i++)
 		t->headers[i] = xstrdup(headers[i]);
 	t->seen = xcalloc((size_t)ncols, sizeof *t->seen);
-	t->rows = spill_new(row_cmp);
+	t->rows = spill_new(out_keyed_cmp);
 	return t;
 }
 
@@ -128,8 +134,7 @@ void out_table_flush(struct out_table *t)
 	}
 	const char **cells = xcalloc((size_t)t->ncols, sizeof *cells);
 	while ((rc = spill_next(t->rows, &rec, &len)) > 0) {
-		const char *p = rec;
-		p += *p ? strlen(p + 1) + 2 : 1;
+		const char *p = out_keyed_body(rec);
 		for (int i = 0; i < t->ncols; i++, p += strlen(p) + 1)
 			cells[i] = p;
 		print_row(t, cells, t->widths);
@@ -139,7 +144,7 @@ void out_table_flush(struct out_table *t)
 		t->err = xstrdup(spill_error(t->rows));
 	free(cells);
 	spill_free(t->rows);
-	t->rows = spill_new(row_cmp);
+	t->rows = spill_new(out_keyed_cmp);
 }
 
 const char *out_table_error(const struct out_table *t)

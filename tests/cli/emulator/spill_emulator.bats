@@ -98,3 +98,38 @@ seed_mix() {
 	assert_status 0
 	[ "$(printf '%s\n' "$output" | grep -c .)" -eq 240 ]
 }
+
+@test "list --sort-by with -o json, yaml or name beyond the budget prints what it prints in memory" {
+	seed_mix
+	local args
+	for args in "-o json --sort-by .spec.source.persistentVolumeClaimName" "-o yaml --sort-by .status.restoreSize" \
+		"-o name --sort-by .metadata.creationTimestamp"; do
+		# shellcheck disable=SC2086 # words
+		run --separate-stderr volsnap list -n "$NS" $args
+		assert_status 0
+		local in_memory=$output
+		[ "$(printf '%s\n' "$output" | grep -c 's[0-9][0-9][0-9]')" -ge 240 ]
+		# shellcheck disable=SC2086
+		VOLSNAP_SPILL_BUDGET=$TINY run --separate-stderr volsnap list -n "$NS" $args
+		assert_status 0
+		[ "$output" = "$in_memory" ] || {
+			diff <(echo "$in_memory") <(echo "$output") >&2
+			return 1
+		}
+	done
+	# The order is the field's: pvc0's snapshots, then pvc1's, then pvc2's.
+	run --separate-stderr volsnap list -n "$NS" -o json --sort-by .spec.source.persistentVolumeClaimName
+	[ "$(printf '%s\n' "$output" | grep '"persistentVolumeClaimName"' | uniq | tr -d ' ,')" = \
+		"$(printf '"persistentVolumeClaimName":"pvc%d"\n' 0 1 2)" ]
+}
+
+@test "list --sort-by -o json whose temporary file cannot grow: one error line, exit 1, no partial list" {
+	seed_mix
+	run --separate-stderr bash -c "ulimit -f 8; trap '' XFSZ; VOLSNAP_SPILL_BUDGET=$TINY \
+		kubectl-volsnap list -n '$NS' -o json --sort-by .metadata.name"
+	assert_status 1
+	[ "$(printf '%s\n' "$stderr" | grep -c .)" -eq 1 ]
+	[[ "$stderr" == "error: sorting snapshots: writing a temporary file: File too large"* ]]
+	[[ "$stderr" == *"TMPDIR"* ]]
+	[ -z "$output" ]
+}
