@@ -1,16 +1,28 @@
 #!/usr/bin/env bash
-# bench/bundle.sh [STATE_DIR]: `kubectl volsnap bundle -A` over 10,000 VolumeSnapshots (and their
-# 10,000 contents) seeded into the API emulator, then over 30,000: wall time and peak memory of
-# the plugin, side by side with the limit it must keep (memory flat: the 30,000 peak at most 1.25
-# times the 10,000 peak) and with kubectl dumping the same two kinds as JSON.
+# bench/bundle.sh [real|emulator]: `kubectl volsnap bundle -A` over N VolumeSnapshots and their N
+# VolumeSnapshotContents, then over 3N, on the real kube-apiserver or the API emulator (default):
+# wall time and peak memory of the plugin binary, side by side in one run with kubectl dumping the
+# same two kinds as JSON through gzip, and with the limit: a bare client (bench/bare_list.c)
+# fetching the same two lists page by page (500) with nothing parsed, its two wall times summed.
+# Memory's limit is flatness: the 3N peak at most 1.25 times the N peak.
 #
-# Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000; the second step is three times as many),
-# VOLSNAP_BENCH_RUNS (3), VOLSNAP_BIN (default ./kubectl-volsnap). Prints numbers; asserts nothing
-# but the archive's snapshot count.
+# The real server has no seeding endpoint: the snapshots and contents go in through the API
+# (bench/seed_real.py --contents, about 125 a second here), so the real bed defaults to 5,000 and
+# 15,000 to keep the whole run near 5 minutes; the emulator to 10,000 and 30,000.
+#
+# Knobs: VOLSNAP_BENCH_SNAPSHOTS (N: 5000 real, 10000 emulator), VOLSNAP_BENCH_RUNS (3; medians,
+# after one warm-up run), VOLSNAP_BIN (./kubectl-volsnap). Prints numbers; asserts nothing but the
+# archive's snapshot count.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-N=${VOLSNAP_BENCH_SNAPSHOTS:-10000}
+BED=${1:-emulator}
+case "$BED" in
+real) BEDDIR=realserver DEFAULT_N=5000 ;;
+emulator) BEDDIR=apiserver DEFAULT_N=10000 ;;
+*) echo "usage: bench/bundle.sh [real|emulator]" >&2; exit 2 ;;
+esac
+N=${VOLSNAP_BENCH_SNAPSHOTS:-$DEFAULT_N}
 RUNS=${VOLSNAP_BENCH_RUNS:-3}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
 NAMESPACES=10
@@ -19,28 +31,31 @@ BATCH=2000
 [ -x "$BIN" ] || { echo "bench/bundle.sh: $BIN not built (make)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/volsnap-bench.XXXXXX)
-STATE=${1:-}
-OWN_STATE=0
+STATE="$WORK/state"
 cleanup() {
-	[ "$OWN_STATE" = 1 ] && "$ROOT/tests/apiserver/stop.sh" "$STATE" >/dev/null 2>&1
+	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-if [ -z "$STATE" ]; then
-	STATE="$WORK/state"
-	OWN_STATE=1
-	"$ROOT/tests/apiserver/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || {
-		cat "$WORK/start.log" >&2
-		exit 1
-	}
+if [ "$BED" = real ]; then
+	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
 fi
+"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
 export KUBECONFIG="$STATE/admin.kubeconfig"
 SERVER=$(cat "$STATE/server")
+if [ "$BED" = real ]; then
+	# The stand-in snapshot controller would answer every seeded snapshot (contents, status):
+	# stop it, so the server does nothing during the bench but answer the lists.
+	pkill -f "snapshot_controller.py --kubeconfig $STATE/admin.kubeconfig" || true
+fi
+pkg_curl=$(pkg-config --cflags --libs libcurl)
+# shellcheck disable=SC2086 # pkg-config's flags are words
+cc -O2 -o "$WORK/bare_list" "$ROOT/bench/bare_list.c" $pkg_curl
 
-# seed FROM TO: ready snapshots FROM..TO-1 over NAMESPACES namespaces, each with its content,
-# through the emulator's seeding endpoint in batches.
-seed() {
+# seed_emulator FROM TO: ready snapshots FROM..TO-1 over NAMESPACES namespaces, each with its
+# content, through the emulator's seeding endpoint in batches.
+seed_emulator() {
 	rm -f "$WORK"/batch.*.json
 	python3 - "$1" "$2" "$NAMESPACES" "$BATCH" "$WORK/batch" <<'PY'
 import json, sys
@@ -49,7 +64,7 @@ prefix = sys.argv[5]
 items = [{"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "bench-%02d" % i}} for i in range(nns)] if lo == 0 else []
 for i in range(lo, hi):
     ns, pvc = "bench-%02d" % (i % nns), "data-%03d" % (i % 100)
-    name, content = "%s-%06d" % (pvc, i), "snapcontent-%06d" % i
+    name, content = "%s-%06d" % (pvc, i), "snapcontent-bench-%06d" % i
     items.append({
         "apiVersion": "snapshot.storage.k8s.io/v1", "kind": "VolumeSnapshot",
         "metadata": {"name": name, "namespace": ns, "creationTimestamp": "2024-05-01T00:00:00Z",
@@ -64,7 +79,7 @@ for i in range(lo, hi):
                  "volumeSnapshotClassName": "csi-hostpath-snapclass",
                  "source": {"volumeHandle": "vol-%s-%s" % (ns, pvc)},
                  "volumeSnapshotRef": {"name": name, "namespace": ns}},
-        "status": {"readyToUse": True, "snapshotHandle": "snap-%06d" % i, "restoreSize": 1073741824}})
+        "status": {"readyToUse": True, "snapshotHandle": "snap-bench-%06d" % i, "restoreSize": 1073741824}})
 for k in range(0, len(items), batch):
     with open("%s.%04d.json" % (prefix, k // batch), "w") as f:
         json.dump({"items": items[k:k + batch]}, f)
@@ -76,60 +91,67 @@ PY
 	done
 }
 
-# max_rss_kb CMD...: peak RSS of one run of the binary itself (see bench/list.sh on execve).
-max_rss_kb() {
-	if [ -x /usr/bin/time ]; then
-		/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
+# seed FROM TO: the same objects on either bed; records the seconds it took.
+seed() {
+	local t0=$EPOCHREALTIME
+	if [ "$BED" = real ]; then
+		"$ROOT/bench/seed_real.py" "$STATE" "$2" "$NAMESPACES" bench --from "$1" --contents
 	else
-		python3 -c 'import resource, subprocess, sys
-subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$@"
+		seed_emulator "$1" "$2"
 	fi
+	echo "$2 $(((${EPOCHREALTIME/./} - ${t0/./}) / 1000))" >>"$WORK/seeded"
 }
 
-# measure LABEL: mean wall seconds and max peak MB of RUNS bundles, and the same for kubectl.
+API="$SERVER/apis/snapshot.storage.k8s.io/v1"
+m() { # NAME CMD...: one bench/measure.py line (median wall, max peak RSS), kept as $WORK/NAME.json
+	local name=$1
+	shift
+	"$ROOT/bench/measure.py" "$RUNS" "$@" >"$WORK/$name.json"
+}
+
+# measure N: the plugin, kubectl and the limit at N snapshots; results in $WORK/N.*.json.
 measure() {
-	local i start end kb max=0 kmax=0
-	start=$(date +%s.%N)
-	for ((i = 0; i < RUNS; i++)); do "$BIN" bundle -A -o "$WORK/b.tar.gz" >/dev/null; done
-	end=$(date +%s.%N)
-	wall=$(python3 -c "print('%.3f' % (($end - $start) / $RUNS))")
-	for ((i = 0; i < RUNS; i++)); do
-		kb=$(max_rss_kb "$BIN" bundle -A -o "$WORK/b.tar.gz")
-		[ "$kb" -gt "$max" ] && max=$kb
-		kb=$(max_rss_kb kubectl get volumesnapshots,volumesnapshotcontents -A -o json)
-		[ "$kb" -gt "$kmax" ] && kmax=$kb
-	done
-	start=$(date +%s.%N)
-	for ((i = 0; i < RUNS; i++)); do kubectl get volumesnapshots,volumesnapshotcontents -A -o json | gzip >/dev/null; done
-	end=$(date +%s.%N)
-	kwall=$(python3 -c "print('%.3f' % (($end - $start) / $RUNS))")
-	peak=$(python3 -c "print('%.1f' % ($max / 1024))")
-	kpeak=$(python3 -c "print('%.1f' % ($kmax / 1024))")
+	local got
+	m "$1.plugin" "$BIN" bundle -A -o "$WORK/b.tar.gz"
 	got=$(tar xzf "$WORK/b.tar.gz" -O --wildcards 'namespaces/*/volumesnapshots.json' | grep -c '"kind":"VolumeSnapshot"' || true)
 	[ "$got" -eq "$1" ] || { echo "bench/bundle.sh: the bundle holds $got snapshots, expected $1" >&2; exit 1; }
-	size=$(stat -c %s "$WORK/b.tar.gz")
-	echo "$1 $wall $peak $kwall $kpeak $size" >>"$WORK/results"
+	stat -c %s "$WORK/b.tar.gz" >"$WORK/$1.size"
+	# sh waits for both, and wait4 reports the largest peak of its children: kubectl's.
+	m "$1.kubectl" sh -c 'kubectl get volumesnapshots,volumesnapshotcontents -A -o json | gzip >/dev/null'
+	m "$1.bare_snapshots" "$WORK/bare_list" "$API/volumesnapshots" "$STATE/ca.crt" "$STATE/admin.token" 500
+	m "$1.bare_contents" "$WORK/bare_list" "$API/volumesnapshotcontents" "$STATE/ca.crt" "$STATE/admin.token" 500
 }
 
-echo "Seeding $N VolumeSnapshots and contents in $NAMESPACES namespaces..." >&2
-seed 0 "$N"
-echo "Measuring ($RUNS runs)..." >&2
-measure "$N"
-echo "Seeding up to $((3 * N))..." >&2
-seed "$N" "$((3 * N))"
-echo "Measuring ($RUNS runs)..." >&2
-measure "$((3 * N))"
+for step in "0 $N" "$N $((3 * N))"; do
+	read -r from to <<<"$step"
+	echo "Seeding snapshots and contents $from..$((to - 1)) in $NAMESPACES namespaces on the $BED server..." >&2
+	seed "$from" "$to"
+	echo "Measuring at $to ($RUNS runs each, medians)..." >&2
+	measure "$to"
+done
 
-python3 - "$WORK/results" "$RUNS" <<'PY'
-import sys
-rows = [l.split() for l in open(sys.argv[1])]
-print("bundle -A on the emulator (wall: mean of %s runs; peak RSS of the plugin binary: max of %s runs)" % (sys.argv[2], sys.argv[2]))
-print("%-10s %10s %10s %12s %26s %26s" % ("snapshots", "wall (s)", "peak (MB)", "archive (KB)",
-      "kubectl get -o json|gzip (s)", "kubectl peak (MB)"))
-for n, wall, peak, kwall, kpeak, size in rows:
-    print("%-10s %10s %10s %12d %26s %26s" % (n, wall, peak, int(size) // 1024, kwall, kpeak))
-(n1, _, p1, *_), (n3, _, p3, *_) = rows
-ratio = float(p3) / float(p1)
-print("memory %s -> %s snapshots: %.2fx (limit: flat, at most 1.25x): %s" % (n1, n3, ratio, "within" if ratio <= 1.25 else "OVER"))
+python3 - "$WORK" "$BED" "$N" "$RUNS" "$SECONDS" <<'PY'
+import json, os, sys
+work, bed, n, runs, took = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+def j(name):
+    return json.load(open(os.path.join(work, name + ".json")))
+seeded = dict(l.split() for l in open(os.path.join(work, "seeded")))
+print("bundle -A on the %s server at %d and %d snapshots (+ as many contents); medians of %s runs, "
+      "peak = largest of them" % (bed, n, 3 * n, runs))
+print("  kubectl: get volumesnapshots,volumesnapshotcontents -A -o json | gzip; limit: bench/bare_list.c"
+      " fetching both lists (500 a page), nothing parsed")
+print("  %-9s %7s %7s %8s %8s %8s %7s %8s %7s %8s %7s" % ("snapshots", "wall s", "peak MB", "arch KB",
+      "kubectl", "kub. MB", "limit", "wall/kub", "/limit", "mem/kub", "seed s"))
+peaks = []
+for size in (n, 3 * n):
+    p, k = j("%d.plugin" % size), j("%d.kubectl" % size)
+    lim = j("%d.bare_snapshots" % size)["wall"] + j("%d.bare_contents" % size)["wall"]
+    arch = int(open(os.path.join(work, "%d.size" % size)).read())
+    peaks.append(p["rss_kb"])
+    print("  %-9d %7.3f %7.1f %8d %8.3f %8.1f %7.3f %8.2f %7.2f %8.2f %7.1f" % (
+        size, p["wall"], p["rss_kb"] / 1024, arch // 1024, k["wall"], k["rss_kb"] / 1024, lim,
+        p["wall"] / k["wall"], p["wall"] / lim, p["rss_kb"] / k["rss_kb"], int(seeded[str(size)]) / 1000))
+ratio = peaks[1] / peaks[0]
+print("  memory %d -> %d snapshots: %.2fx (limit: flat, at most 1.25x): %s; whole bench %d s with the bed's"
+      " start and seeding" % (n, 3 * n, ratio, "within" if ratio <= 1.25 else "OVER", took))
 PY
