@@ -18,6 +18,10 @@ echo "== doctor on the real kube-apiserver, then on the emulator, each 50 ms awa
 "$ROOT/bench/doctor.sh" real
 "$ROOT/bench/doctor.sh" emulator
 echo
+echo "== take --wait: from the readiness update to exit, on the real kube-apiserver, then on the emulator"
+"$ROOT/bench/take.sh" real
+"$ROOT/bench/take.sh" emulator
+echo
 echo "== bundle on the real kube-apiserver, then on the emulator (memory flat)"
 "$ROOT/bench/bundle.sh" real
 "$ROOT/bench/bundle.sh" emulator
