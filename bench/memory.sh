@@ -23,7 +23,8 @@ trap '"$ROOT/tests/apiserver/stop.sh" "$STATE" >/dev/null 2>&1 || true; rm -rf "
 export KUBECONFIG="$STATE/admin.kubeconfig"
 
 # The commands, as NAME|ARGS; a command this build does not have is left out.
-commands=("list -A|list -A" "list -A -o json|list -A -o json" "prune plan -A|prune -A --keep-last 3 --dry-run"
+commands=("list -A|list -A" "list -A -o json|list -A -o json" "list -A -o json --sort-by|list -A -o json --sort-by .metadata.name"
+	"prune plan -A|prune -A --keep-last 3 --dry-run"
 	"status -A|status -A" "bundle -A|bundle -A -o $WORK/b.tar.gz")
 peak() { "$ROOT/bench/measure.py" 1 "$BIN" "$@" | python3 -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["rss_kb"] / 1024))'; }
 # run_once CMD...: "PEAK_MB SECONDS" of one run, no warm-up (exit status checked).
@@ -50,6 +51,7 @@ kubectl_for() {
 	case "$1" in
 	"list -A") echo "get volumesnapshots -A" ;;
 	"list -A -o json") echo "get volumesnapshots -A -o json" ;;
+	"list -A -o json --sort-by") echo "get volumesnapshots -A -o json --sort-by .metadata.name" ;;
 	esac
 }
 declare -A mb kmb # "SIZE|NAME" -> peak MB of the plugin, of kubectl's nearest command
