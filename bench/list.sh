@@ -13,7 +13,7 @@
 # `kubectl volsnap` would report kubectl's start-up peak).
 #
 # With the variants, the same through bench/rtt_proxy.py (VOLSNAP_BENCH_RTT_MS, 20: a server in the
-# cloud rather than on this machine), with and without asking for the next page early (prefetch).
+# cloud rather than on this machine).
 #
 # Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000), VOLSNAP_BENCH_RUNS (5), VOLSNAP_BIN (./kubectl-volsnap),
 # VOLSNAP_BENCH_VARIANTS=0 skips the page-size/protocol/latency variants.
@@ -98,7 +98,6 @@ m direct "$BIN" list -A
 m kubectl kubectl get volumesnapshots -A
 m bare "${BARE[@]}" 500
 if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
-	m direct_noprefetch env VOLSNAP_BENCH_NO_PREFETCH=1 "$BIN" list -A
 	m direct_json "$BIN" list -A -o json
 	m kubectl_json kubectl get volumesnapshots -A -o json
 	for size in 2000 5000; do
@@ -118,7 +117,6 @@ if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	sed "s#server: $SERVER#server: $FAR#" "$STATE/admin.kubeconfig" >"$WORK/far.kubeconfig"
 	grep -q "server: $FAR" "$WORK/far.kubeconfig" || { echo "bench/list.sh: no server line in the kubeconfig" >&2; exit 1; }
 	m far_direct "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A
-	m far_direct_noprefetch env VOLSNAP_BENCH_NO_PREFETCH=1 "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A
 	m far_kubectl kubectl --kubeconfig "$WORK/far.kubeconfig" get volumesnapshots -A
 	m far_bare "$WORK/bare_list" "$FAR/apis/snapshot.storage.k8s.io/v1/volumesnapshots" "$STATE/ca.crt" "$STATE/admin.token" 500
 fi
@@ -146,7 +144,6 @@ print("  ratio to kubectl: wall %.2f (through kubectl), %.2f (binary); peak memo
 print("  ratio to the limit: wall %.2f (through kubectl), %.2f (binary)" % (p / b, d / b))
 if "bare_http1" in r:
     print("where the time goes (each beside the bare client doing the same):")
-    row("without asking for the next page early (prefetch off)", "direct_noprefetch")
     row("-o json: kubectl-volsnap list -A -o json", "direct_json")
     row("-o json: kubectl get volumesnapshots -A -o json", "kubectl_json")
     for size in ("2000", "5000"):
@@ -159,12 +156,10 @@ if "bare_http1" in r:
     rtt = os.environ.get("RTT", "20")
     print("the same server %s ms away (bench/rtt_proxy.py):" % rtt)
     row("kubectl-volsnap list -A", "far_direct")
-    row("kubectl-volsnap list -A, prefetch off", "far_direct_noprefetch")
     row("kubectl get volumesnapshots -A", "far_kubectl")
     row("limit: bare client, same pages (500)", "far_bare")
     fd, fk, fb = r["far_direct"]["wall"], r["far_kubectl"]["wall"], r["far_bare"]["wall"]
-    print("  ratio to kubectl %.2f; to the limit %.2f; prefetch on/off %.2f"
-          % (fd / fk, fd / fb, fd / r["far_direct_noprefetch"]["wall"]))
+    print("  ratio to kubectl %.2f; to the limit %.2f" % (fd / fk, fd / fb))
 if cpu:
     s = r["bare"]["server_cpu"]
     print("  the server's own CPU for the same pages: %.2f s on %d cores, at least %.2f s of wall;"

@@ -487,9 +487,6 @@ static int run_list(struct cmd_ctx *ctx, int argc, char **argv)
 	if (r.fmt == OUT_WIDE)
 		load_classes(ctx, &api, &r);
 	struct kube_list_opts lo = {.label_selector = selector, .limit = chunk, .on_page = on_page};
-	/* -o wide reads contents while listing. bench/list.sh turns prefetch off
-	 * to show what it gains. */
-	lo.prefetch = r.fmt != OUT_WIDE && !getenv("VOLSNAP_BENCH_NO_PREFETCH");
 	rc = list_snapshots(ctx, &api, &r, cmd_namespace(ctx), &lo, watch > 0);
 out:
 	free(sort_path);

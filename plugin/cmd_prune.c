@@ -43,7 +43,7 @@ static int collect(json_object *s, void *ud)
 static int read_cluster(struct prune_run *r)
 {
 	struct kube_error err = {0};
-	struct kube_list_opts lo = {.limit = r->chunk, .prefetch = true}; /* collect makes no requests */
+	struct kube_list_opts lo = {.limit = r->chunk};
 	char *path = kube_path(&r->api.snapshots, r->ns, NULL, NULL);
 	int rc = EXIT_OK;
 

@@ -157,8 +157,7 @@ static int status(struct cmd_ctx *ctx, struct status_run *r, const char *selecto
 	for (size_t i = 0; i < r->nscheds; i++)
 		cover_schedule_read(json_object_array_get_idx(cjs, i), jobs, r->now, &r->scheds[i]);
 	char *path = kube_path(&api.snapshots, ns, NULL, NULL);
-	struct kube_list_opts ilo = {.prefetch = true}; /* index_snapshot makes no requests */
-	int lrc = kube_list_each(c, path, &ilo, index_snapshot, r, NULL, &err);
+	int lrc = kube_list_each(c, path, NULL, index_snapshot, r, NULL, &err);
 	free(path);
 	if (lrc < 0) {
 		rc = cmd_fail_kube(ctx, &err, "listing snapshots");

@@ -325,114 +325,6 @@ static int deliver_page(json_object *page, const char *path, const struct kube_l
 	return 0;
 }
 
-/* A LIST with the next page requested before this one is delivered: while
- * the caller handles a page, the server prepares the next. */
-struct prefetch {
-	struct http_xfer x; /* first: on_complete gets &x */
-	const char *path;
-	const struct kube_list_opts *opts;
-	kube_item_fn on_item;
-	void *ud;
-	json_object **pending; /* pages read, not yet delivered, oldest first */
-	size_t npending, cap;
-	char *cont, *rv;
-	long pages;
-	bool looped, unparsed;
-	int stop; /* what deliver_page returned to stop the run */
-	struct kube_error err;
-};
-
-static int prefetch_page_done(struct http_xfer *x)
-{
-	struct prefetch *p = (struct prefetch *)x;
-	json_object *page = jparse(x->resp.buf, x->resp.len);
-	if (!page) {
-		p->unparsed = true; /* left in x->resp: http_xfer_json reports it */
-		return 0;
-	}
-	if (!p->rv)
-		p->rv = xstrdup_or_null(jstr(page, "metadata.resourceVersion"));
-	char *next = next_continue(page);
-	if (continue_loops(p->cont, next, ++p->pages)) {
-		p->looped = true;
-		free(next);
-		next = NULL;
-	}
-	/* More than one when pages come faster than the caller takes them. */
-	if (p->npending == p->cap) {
-		p->cap = p->cap ? p->cap * 2 : 2;
-		p->pending = xrealloc(p->pending, p->cap * sizeof *p->pending);
-	}
-	p->pending[p->npending++] = page;
-	strbuf_reset(&x->resp);
-	free(p->cont);
-	p->cont = next;
-	if (!next)
-		return 0;
-	free(x->path);
-	x->path = list_url(p->path, p->opts, next);
-	return 1;
-}
-
-/* http_run's on_work: 1 when pages were delivered, 0 when none was waiting,
- * -1 when the caller stopped (p->stop 1) or failed (p->stop -1) on one. */
-static int prefetch_deliver(void *ud)
-{
-	struct prefetch *p = ud;
-	size_t n = p->npending, i;
-	for (i = 0; i < n && !p->stop; i++)
-		p->stop = deliver_page(p->pending[i], p->path, p->opts, p->on_item, p->ud, &p->err);
-	for (size_t j = 0; j < n; j++)
-		json_object_put(p->pending[j]);
-	p->npending = 0;
-	return p->stop ? -1 : n > 0;
-}
-
-static int list_prefetching(struct kube_client *c, const char *path, const struct kube_list_opts *opts,
-			    kube_item_fn on_item, void *ud, char **list_resource_version, struct kube_error *err)
-{
-	struct prefetch p = {.path = path, .opts = opts, .on_item = on_item, .ud = ud};
-	struct http_xfer *xs[1] = {&p.x};
-	struct http_run_opts ro = {.on_work = prefetch_deliver, .work_ud = &p};
-	char *url = list_url(path, opts, NULL);
-	int rc;
-
-	http_xfer_init(&p.x, "GET", url, NULL, NULL);
-	free(url);
-	p.x.on_complete = prefetch_page_done;
-	rc = http_run(c, xs, 1, &ro, err);
-	/* The last page (or the one before a failed request) is still to come. */
-	if (rc == 0 && prefetch_deliver(&p) < 0)
-		rc = 1;
-	if (rc == 1) {
-		/* The caller stopped (1) or failed (-1) on a page. */
-		rc = p.stop < 0 ? -1 : 0;
-		if (rc < 0)
-			kube_error_move(err, &p.err);
-	} else if (rc == 0) {
-		json_object *bad = NULL;
-		/* A 2xx answer that did not parse gets the same error as without prefetch. */
-		rc = http_xfer_json(&p.x, p.unparsed ? &bad : NULL, err);
-		json_object_put(bad);
-		if (rc == 0 && p.looped) {
-			set_loop_error(err, path);
-			rc = -1;
-		}
-	}
-	if (rc == 0 && list_resource_version) {
-		*list_resource_version = p.rv;
-		p.rv = NULL;
-	}
-	for (size_t i = 0; i < p.npending; i++)
-		json_object_put(p.pending[i]);
-	free(p.pending);
-	kube_error_clear(&p.err);
-	free(p.cont);
-	free(p.rv);
-	http_xfer_release(&p.x);
-	return rc;
-}
-
 int kube_list_each(struct kube_client *c, const char *path, const struct kube_list_opts *opts, kube_item_fn on_item,
 		   void *ud, char **list_resource_version, struct kube_error *err)
 {
@@ -440,8 +332,6 @@ int kube_list_each(struct kube_client *c, const char *path, const struct kube_li
 	int rc = -1, stop = 0;
 	long pages = 0;
 
-	if (opts && opts->prefetch)
-		return list_prefetching(c, path, opts, on_item, ud, list_resource_version, err);
 	do {
 		json_object *page = NULL;
 		char *url = list_url(path, opts, cont);

@@ -924,22 +924,6 @@ static int run_loop(struct kube_client *c, struct http_xfer **xs, size_t n, stru
 		int running;
 		curl_multi_perform(c->multi, &running);
 		collect(c);
-		if (ro && ro->on_work) {
-			/* A transfer that collect() restarted (the next page) goes out
-			 * first, so the server works while the caller does; what
-			 * finishes meanwhile is collected before any wait. */
-			int64_t ignored = 0;
-			start_due(c, xs, n, &ignored);
-			curl_multi_perform(c->multi, &running);
-			collect(c);
-			int w = ro->on_work(ro->work_ud);
-			if (w < 0) {
-				rc = 1;
-				break;
-			}
-			if (w > 0)
-				continue;
-		}
 		if (ready(xs, n))
 			continue;
 		/* A retry that collect() just scheduled is due before the next poll ends. */

@@ -66,11 +66,6 @@ struct http_run_opts {
 	int (*on_tick)(void *ud); /* about once a second while running; non-zero stops */
 	void *tick_ud;
 	int tick_rc; /* out: what on_tick returned when it stopped the run */
-	/* After every round of network work: the caller's own work while
-	 * transfers are in flight (a prefetched LIST page). Returns 1 when it did
-	 * some, 0 when it had none, -1 to stop the run (http_run returns 1). */
-	int (*on_work)(void *ud);
-	void *work_ud;
 };
 
 /* Runs the transfers concurrently until each has a final answer. Returns 0

@@ -242,10 +242,6 @@ struct kube_list_opts {
 	const char *field_selector;
 	long limit;	      /* page size; 0 = 500 */
 	kube_page_fn on_page; /* optional */
-	/* Ask for the next page before delivering this one, so the server works
-	 * on it while the items are handled. Only for callbacks that make no
-	 * requests of their own: those would need a second connection. */
-	bool prefetch;
 };
 int kube_list_each(struct kube_client *c, const char *path, const struct kube_list_opts *opts, kube_item_fn on_item,
 		   void *ud, char **list_resource_version, struct kube_error *err);
