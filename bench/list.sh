@@ -15,14 +15,14 @@
 # With the variants, the same through bench/rtt_proxy.py (VOLSNAP_BENCH_RTT_MS, 20: a server in the
 # cloud rather than on this machine).
 #
-# Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000), VOLSNAP_BENCH_RUNS (5), VOLSNAP_BIN (./kubectl-volsnap),
+# Knobs: VOLSNAP_BENCH_SNAPSHOTS (10000), VOLSNAP_BENCH_RUNS (7), VOLSNAP_BIN (./kubectl-volsnap),
 # VOLSNAP_BENCH_VARIANTS=0 skips the page-size/protocol/latency variants.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BED=${1:-real}
 N=${VOLSNAP_BENCH_SNAPSHOTS:-10000}
-RUNS=${VOLSNAP_BENCH_RUNS:-5}
+RUNS=${VOLSNAP_BENCH_RUNS:-7}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
 NAMESPACES=10
 case "$BED" in
@@ -93,10 +93,10 @@ m() { # NAME CMD...: one measure.py line, kept as $WORK/NAME.json
 }
 
 echo "Measuring ($RUNS runs each, medians)..." >&2
-m plugin kubectl volsnap list -A
-m direct "$BIN" list -A
-m kubectl kubectl get volumesnapshots -A
-m bare "${BARE[@]}" 500
+# The four headline figures in turn (plugin, binary, kubectl, limit, again...): the server's own
+# CPU for the same list varies by a quarter from one run to the next (its garbage collections).
+"$ROOT/bench/measure.py" "$RUNS" --interleave "$WORK" plugin kubectl volsnap list -A --next direct "$BIN" list -A \
+	--next kubectl kubectl get volumesnapshots -A --next bare "${BARE[@]}" 500
 if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	m direct_json "$BIN" list -A -o json
 	m kubectl_json kubectl get volumesnapshots -A -o json
@@ -116,9 +116,9 @@ if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	FAR="https://127.0.0.1:$(cat "$WORK/proxy.port")"
 	sed "s#server: $SERVER#server: $FAR#" "$STATE/admin.kubeconfig" >"$WORK/far.kubeconfig"
 	grep -q "server: $FAR" "$WORK/far.kubeconfig" || { echo "bench/list.sh: no server line in the kubeconfig" >&2; exit 1; }
-	m far_direct "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A
-	m far_kubectl kubectl --kubeconfig "$WORK/far.kubeconfig" get volumesnapshots -A
-	m far_bare "$WORK/bare_list" "$FAR/apis/snapshot.storage.k8s.io/v1/volumesnapshots" "$STATE/ca.crt" "$STATE/admin.token" 500
+	"$ROOT/bench/measure.py" "$RUNS" --interleave "$WORK" far_direct "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A \
+		--next far_kubectl kubectl --kubeconfig "$WORK/far.kubeconfig" get volumesnapshots -A \
+		--next far_bare "$WORK/bare_list" "$FAR/apis/snapshot.storage.k8s.io/v1/volumesnapshots" "$STATE/ca.crt" "$STATE/admin.token" 500
 fi
 
 RTT=$RTT python3 - "$WORK" "$BED" "$N" "$RUNS" <<'PY'

@@ -2,6 +2,9 @@
 """bench/measure.py RUNS CMD...: runs CMD RUNS times (after one warm-up run) and prints one JSON
 line: the median wall time, the median time to the first byte of stdout, the largest peak RSS
 (KB, from wait4: the process itself, or what it exec'd into) and the bytes written to stdout.
+bench/measure.py RUNS --interleave OUTDIR NAME CMD... [--next NAME CMD...]...: the commands in
+turn (A B C A B C ...), so that drift on the machine or the server (a Go server's garbage
+collections) falls on all of them alike; one such JSON file per NAME, as OUTDIR/NAME.json.
 A command that fails stops the bench: figures of a failed run compare nothing.
 With VOLSNAP_BENCH_SERVER_PIDS (space-separated pids: the kube-apiserver and etcd), also the
 median CPU seconds those processes spent during a run: the server's own work."""
@@ -45,10 +48,30 @@ def once(cmd):
     return wall, first if first is not None else wall, usage.ru_maxrss, size, server_cpu() - cpu0
 
 
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-once(cmd)
-results = [once(cmd) for _ in range(runs)]
-print(json.dumps({"wall": statistics.median(r[0] for r in results),
-                  "first": statistics.median(r[1] for r in results),
-                  "rss_kb": max(r[2] for r in results), "bytes": results[-1][3],
-                  "server_cpu": statistics.median(r[4] for r in results)}))
+def summary(results):
+    return json.dumps({"wall": statistics.median(r[0] for r in results),
+                       "first": statistics.median(r[1] for r in results),
+                       "rss_kb": max(r[2] for r in results), "bytes": results[-1][3],
+                       "server_cpu": statistics.median(r[4] for r in results)})
+
+
+runs = int(sys.argv[1])
+if sys.argv[2] != "--interleave":
+    cmd = sys.argv[2:]
+    once(cmd)
+    print(summary([once(cmd) for _ in range(runs)]))
+    sys.exit(0)
+outdir, cmds, words = sys.argv[3], {}, sys.argv[4:]
+while words:
+    name, rest = words[0], words[1:]
+    cut = rest.index("--next") if "--next" in rest else len(rest)
+    cmds[name], words = rest[:cut], rest[cut + 1:]
+results = {name: [] for name in cmds}
+for cmd in cmds.values():
+    once(cmd)
+for _ in range(runs):
+    for name, cmd in cmds.items():
+        results[name].append(once(cmd))
+for name in cmds:
+    with open(os.path.join(outdir, name + ".json"), "w") as f:
+        f.write(summary(results[name]) + "\n")
