@@ -52,6 +52,8 @@ seed_mix() {
 }
 
 @test "with no usable temporary directory everything stays in memory, said at -v=4" {
+	# valgrind makes its own files in $TMPDIR before the plugin starts
+	[ "${VOLSNAP_VALGRIND:-0}" != 1 ] || skip "valgrind itself needs a usable TMPDIR"
 	seed_mix
 	run --separate-stderr volsnap list -n "$NS"
 	local in_memory=$output
