@@ -17,11 +17,11 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BED=${1:-emulator}
-case "$BED" in
-real) BEDDIR=realserver DEFAULT_N=5000 ;;
-emulator) BEDDIR=apiserver DEFAULT_N=10000 ;;
-*) echo "usage: bench/bundle.sh [real|emulator]" >&2; exit 2 ;;
-esac
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_bed bundle.sh "$BED"
+DEFAULT_N=10000
+[ "$BED" = emulator ] || DEFAULT_N=5000
 N=${VOLSNAP_BENCH_SNAPSHOTS:-$DEFAULT_N}
 RUNS=${VOLSNAP_BENCH_RUNS:-3}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
@@ -30,20 +30,7 @@ BATCH=2000
 
 [ -x "$BIN" ] || { echo "bench/bundle.sh: $BIN not built (make)" >&2; exit 1; }
 
-WORK=$(mktemp -d /tmp/volsnap-bench.XXXXXX)
-STATE="$WORK/state"
-cleanup() {
-	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ "$BED" = real ]; then
-	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-fi
-"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
-export KUBECONFIG="$STATE/admin.kubeconfig"
-SERVER=$(cat "$STATE/server")
+bench_start
 if [ "$BED" = real ]; then
 	# The stand-in snapshot controller would answer every seeded snapshot (contents, status):
 	# stop it, so the server does nothing during the bench but answer the lists.

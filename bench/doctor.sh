@@ -18,34 +18,12 @@ BED=${1:-emulator}
 RUNS=${VOLSNAP_BENCH_RUNS:-5}
 RTT=${VOLSNAP_BENCH_RTT_MS:-50}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
-case "$BED" in
-real) BEDDIR=realserver ;;
-emulator) BEDDIR=apiserver ;;
-*) echo "usage: bench/doctor.sh [real|emulator]" >&2; exit 2 ;;
-esac
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_bed doctor.sh "$BED"
 [ -x "$BIN" ] || { echo "bench/doctor.sh: $BIN not built (make)" >&2; exit 1; }
-
-WORK=$(mktemp -d /tmp/volsnap-bench-doctor.XXXXXX)
-STATE="$WORK/state"
-PROXY_PID=
-cleanup() {
-	[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null || true
-	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ "$BED" = real ]; then
-	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-fi
-"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
-SERVER=$(cat "$STATE/server")
-"$ROOT/bench/rtt_proxy.py" "$SERVER" "$RTT" "$WORK/proxy.port" &
-PROXY_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
-FAR="https://127.0.0.1:$(cat "$WORK/proxy.port")"
-sed "s#server: $SERVER#server: $FAR#" "$STATE/admin.kubeconfig" >"$WORK/far.kubeconfig"
-grep -q "server: $FAR" "$WORK/far.kubeconfig" || { echo "bench/doctor.sh: no server line in the kubeconfig" >&2; exit 1; }
+bench_start
+bench_far "$RTT"
 export KUBECONFIG="$WORK/far.kubeconfig" NO_COLOR=1
 
 ms() { echo $((${EPOCHREALTIME/./} / 1000)); }

@@ -25,30 +25,12 @@ N=${VOLSNAP_BENCH_SNAPSHOTS:-10000}
 RUNS=${VOLSNAP_BENCH_RUNS:-7}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
 NAMESPACES=10
-case "$BED" in
-real) BEDDIR=realserver ;;
-emulator) BEDDIR=apiserver ;;
-*) echo "usage: bench/list.sh [real|emulator]" >&2; exit 2 ;;
-esac
-[ -x "$BIN" ] || { echo "bench/list.sh: $BIN not built (make)" >&2; exit 1; }
-
-WORK=$(mktemp -d /tmp/volsnap-bench.XXXXXX)
-STATE="$WORK/state"
 RTT=${VOLSNAP_BENCH_RTT_MS:-20}
-PROXY_PID=
-cleanup() {
-	[ -z "$PROXY_PID" ] || kill "$PROXY_PID" 2>/dev/null || true
-	"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if [ "$BED" = real ]; then
-	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-fi
-"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
-export KUBECONFIG="$STATE/admin.kubeconfig"
-SERVER=$(cat "$STATE/server")
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_bed list.sh "$BED"
+[ -x "$BIN" ] || { echo "bench/list.sh: $BIN not built (make)" >&2; exit 1; }
+bench_start
 
 mkdir -p "$WORK/bin"
 ln -s "$BIN" "$WORK/bin/kubectl-volsnap"
@@ -110,12 +92,7 @@ if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	m bare_tablemeta "${BARE[@]}" 500 tablemeta
 
 	# The same server RTT ms away: a relay that delays every chunk, and a kubeconfig pointing at it.
-	"$ROOT/bench/rtt_proxy.py" "$SERVER" "$RTT" "$WORK/proxy.port" &
-	PROXY_PID=$!
-	for _ in $(seq 50); do [ -s "$WORK/proxy.port" ] && break; sleep 0.1; done
-	FAR="https://127.0.0.1:$(cat "$WORK/proxy.port")"
-	sed "s#server: $SERVER#server: $FAR#" "$STATE/admin.kubeconfig" >"$WORK/far.kubeconfig"
-	grep -q "server: $FAR" "$WORK/far.kubeconfig" || { echo "bench/list.sh: no server line in the kubeconfig" >&2; exit 1; }
+	bench_far "$RTT"
 	"$ROOT/bench/measure.py" "$RUNS" --interleave "$WORK" far_direct "$BIN" --kubeconfig "$WORK/far.kubeconfig" list -A \
 		--next far_kubectl kubectl --kubeconfig "$WORK/far.kubeconfig" get volumesnapshots -A \
 		--next far_bare "$WORK/bare_list" "$FAR/apis/snapshot.storage.k8s.io/v1/volumesnapshots" "$STATE/ca.crt" "$STATE/admin.token" 500

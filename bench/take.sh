@@ -9,21 +9,11 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BED=${1:-emulator}
 RUNS=${VOLSNAP_BENCH_RUNS:-9}
 BIN=${VOLSNAP_BIN:-$ROOT/kubectl-volsnap}
-case "$BED" in
-real) BEDDIR=realserver ;;
-emulator) BEDDIR=apiserver ;;
-*) echo "usage: bench/take.sh [real|emulator]" >&2; exit 2 ;;
-esac
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
+bench_bed take.sh "$BED"
 [ -x "$BIN" ] || { echo "bench/take.sh: $BIN not built (make)" >&2; exit 1; }
-
-WORK=$(mktemp -d /tmp/volsnap-bench-take.XXXXXX)
-STATE="$WORK/state"
-trap '"$ROOT/tests/$BEDDIR/stop.sh" "$STATE" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-if [ "$BED" = real ]; then
-	"$ROOT/tests/realserver/build.sh" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-fi
-"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
-export KUBECONFIG="$STATE/admin.kubeconfig"
+bench_start
 
 # A Bound CSI PVC whose snapshots the bed's controller never makes ready (both beds read the
 # volsnap.test/never-ready annotation on the PVC). The real bed has no provisioner: a PV first.
