@@ -32,22 +32,29 @@ seed_mix() {
 	seed_snaps "${specs[@]}"
 }
 
+# same_beyond_budget ARGS: `list -n $NS ARGS` prints the same with a tiny
+# budget (spilled to a temporary file) as in memory, and names all 240.
+same_beyond_budget() {
+	# shellcheck disable=SC2086 # ARGS are words
+	run --separate-stderr volsnap list -n "$NS" $1
+	assert_status 0
+	local in_memory=$output
+	[ "$(printf '%s\n' "$output" | grep -c 's[0-9][0-9][0-9]')" -ge 240 ]
+	# shellcheck disable=SC2086
+	VOLSNAP_SPILL_BUDGET=$TINY run --separate-stderr volsnap list -n "$NS" $1
+	assert_status 0
+	[ "$output" = "$in_memory" ] || {
+		diff <(echo "$in_memory") <(echo "$output") >&2
+		return 1
+	}
+}
+
 @test "list beyond the budget prints byte for byte what it prints in memory" {
 	seed_mix
 	local args
 	for args in "" "-o wide" "--sort-by .spec.source.persistentVolumeClaimName" "--no-headers --show-labels"; do
-		# shellcheck disable=SC2086 # words
-		run --separate-stderr volsnap list -n "$NS" $args
-		assert_status 0
-		local in_memory=$output
+		same_beyond_budget "$args"
 		[ "$(printf '%s\n' "$output" | grep -c '^s[0-9]')" -eq 240 ]
-		# shellcheck disable=SC2086
-		VOLSNAP_SPILL_BUDGET=$TINY run --separate-stderr volsnap list -n "$NS" $args
-		assert_status 0
-		[ "$output" = "$in_memory" ] || {
-			diff <(echo "$in_memory") <(echo "$output") >&2
-			return 1
-		}
 	done
 }
 
@@ -106,18 +113,7 @@ seed_mix() {
 	local args
 	for args in "-o json --sort-by .spec.source.persistentVolumeClaimName" "-o yaml --sort-by .status.restoreSize" \
 		"-o name --sort-by .metadata.creationTimestamp"; do
-		# shellcheck disable=SC2086 # words
-		run --separate-stderr volsnap list -n "$NS" $args
-		assert_status 0
-		local in_memory=$output
-		[ "$(printf '%s\n' "$output" | grep -c 's[0-9][0-9][0-9]')" -ge 240 ]
-		# shellcheck disable=SC2086
-		VOLSNAP_SPILL_BUDGET=$TINY run --separate-stderr volsnap list -n "$NS" $args
-		assert_status 0
-		[ "$output" = "$in_memory" ] || {
-			diff <(echo "$in_memory") <(echo "$output") >&2
-			return 1
-		}
+		same_beyond_budget "$args"
 	done
 	# The order is the field's: pvc0's snapshots, then pvc1's, then pvc2's.
 	run --separate-stderr volsnap list -n "$NS" -o json --sort-by .spec.source.persistentVolumeClaimName
