@@ -183,7 +183,7 @@ static bool wanted(const struct list_run *r, json_object *s)
 }
 
 /* --sort-by with name/json/yaml: the snapshot as one keyed record of JSON
- * text; a failing temporary file stops the list (spill_error). */
+ * text. A temporary file that failed is reported when printing (spill_error). */
 static void hold_sorted(struct list_run *r, json_object *s)
 {
 	struct strbuf sb = STRBUF_INIT;
