@@ -105,11 +105,11 @@ r = {f[:-5]: json.load(open(os.path.join(work, f))) for f in os.listdir(work) if
 cpu = bed == "real"
 def row(label, k, mem=True):
     x = r[k]
-    print("  %-52s %8.3f %8.3f %9s %9.1f%s" % (label, x["wall"], x["first"],
-          "%.1f" % (x["rss_kb"] / 1024) if mem else "-", x["bytes"] / 1e6,
+    print("  %-52s %8.3f %8.3f %9s %9.1f %9.2f%s" % (label, x["wall"], x["first"],
+          "%.1f" % (x["rss_kb"] / 1024) if mem else "-", x["bytes"] / 1e6, x["cpu"],
           " %10.2f" % x["server_cpu"] if cpu else ""))
 print("list -A over %s VolumeSnapshots on the %s server (medians of %s runs)" % (n, bed, runs))
-print("  %-52s %8s %8s %9s %9s%s" % ("", "wall s", "first s", "peak MB", "out MB",
+print("  %-52s %8s %8s %9s %9s %9s%s" % ("", "wall s", "first s", "peak MB", "out MB", "cpu s",
       " %10s" % "server s" if cpu else ""))
 row("kubectl volsnap list -A (through kubectl)", "plugin", False)
 row("kubectl-volsnap list -A (the binary)", "direct")
@@ -119,6 +119,7 @@ p, d, k, b = r["plugin"]["wall"], r["direct"]["wall"], r["kubectl"]["wall"], r["
 print("  ratio to kubectl: wall %.2f (through kubectl), %.2f (binary); peak memory %.2f"
       % (p / k, d / k, r["direct"]["rss_kb"] / r["kubectl"]["rss_kb"]))
 print("  ratio to the limit: wall %.2f (through kubectl), %.2f (binary)" % (p / b, d / b))
+print("  the binary's own CPU: %.2f s, %.2f of kubectl's" % (r["direct"]["cpu"], r["direct"]["cpu"] / r["kubectl"]["cpu"]))
 if "bare_http1" in r:
     print("where the time goes (each beside the bare client doing the same):")
     row("-o json: kubectl-volsnap list -A -o json", "direct_json")

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """bench/measure.py RUNS CMD...: runs CMD RUNS times (after one warm-up run) and prints one JSON
 line: the median wall time, the median time to the first byte of stdout, the largest peak RSS
-(KB, from wait4: the process itself, or what it exec'd into) and the bytes written to stdout.
+(KB, from wait4: the process itself, or what it exec'd into), the bytes written to stdout and the
+median CPU seconds the process spent (user + system).
 bench/measure.py RUNS --interleave OUTDIR NAME CMD... [--next NAME CMD...]...: the commands in
 turn (A B C A B C ...), so that drift on the machine or the server (a Go server's garbage
 collections) falls on all of them alike; one such JSON file per NAME, as OUTDIR/NAME.json.
@@ -45,14 +46,16 @@ def once(cmd):
     p.returncode = os.waitstatus_to_exitcode(status)
     if p.returncode != 0:
         sys.exit("measure.py: %s exited %d" % (" ".join(cmd), p.returncode))
-    return wall, first if first is not None else wall, usage.ru_maxrss, size, server_cpu() - cpu0
+    return (wall, first if first is not None else wall, usage.ru_maxrss, size, server_cpu() - cpu0,
+            usage.ru_utime + usage.ru_stime)
 
 
 def summary(results):
     return json.dumps({"wall": statistics.median(r[0] for r in results),
                        "first": statistics.median(r[1] for r in results),
                        "rss_kb": max(r[2] for r in results), "bytes": results[-1][3],
-                       "server_cpu": statistics.median(r[4] for r in results)})
+                       "server_cpu": statistics.median(r[4] for r in results),
+                       "cpu": statistics.median(r[5] for r in results)})
 
 
 runs = int(sys.argv[1])
