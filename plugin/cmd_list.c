@@ -189,9 +189,7 @@ static void hold_sorted(struct list_run *r, json_object *s)
 	struct strbuf sb = STRBUF_INIT;
 	char *key = out_select_text(s, r->sort_by);
 	const char *text = json_object_to_json_string_ext(s, JSON_C_TO_STRING_PLAIN);
-	strbuf_addch(&sb, key ? 1 : 0);
-	if (key)
-		strbuf_add(&sb, key, strlen(key) + 1);
+	out_keyed_begin(&sb, key);
 	strbuf_add(&sb, text, strlen(text) + 1);
 	spill_add(r->sorted, sb.buf, sb.len);
 	strbuf_release(&sb);

@@ -37,6 +37,8 @@ int out_key_cmp(const char *a, const char *b);
 /* Keyed records, as held rows and sorted lists keep them (util/spill.h): a byte
  * saying whether a key follows, the key with its NUL, then the record's body.
  * out_keyed_cmp orders them by key (a spill_cmp_fn); out_keyed_body skips the key. */
+struct strbuf;
+void out_keyed_begin(struct strbuf *sb, const char *key); /* starts a record: the key part */
 int out_keyed_cmp(const void *a, size_t alen, const void *b, size_t blen);
 const char *out_keyed_body(const void *rec);
 /* Prints held rows; the header is printed before the first row ever printed. */

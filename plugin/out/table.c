@@ -38,6 +38,13 @@ static const char *keyed_key(const void *rec)
 	return *p ? p + 1 : NULL;
 }
 
+void out_keyed_begin(struct strbuf *sb, const char *key)
+{
+	strbuf_addch(sb, key ? 1 : 0);
+	if (key)
+		strbuf_add(sb, key, strlen(key) + 1);
+}
+
 /* By key (NULL first); spill keeps equal keys in the order they came. */
 int out_keyed_cmp(const void *a, size_t alen, const void *b, size_t blen)
 {
@@ -69,9 +76,7 @@ static size_t width(const char *s);
 void out_table_row_keyed(struct out_table *t, const char *const *cells, const char *key)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addch(&sb, key ? 1 : 0);
-	if (key)
-		strbuf_add(&sb, key, strlen(key) + 1);
+	out_keyed_begin(&sb, key);
 	for (int i = 0; i < t->ncols; i++) {
 		const char *c = cells[i] ? cells[i] : "<none>";
 		strbuf_add(&sb, c, strlen(c) + 1);

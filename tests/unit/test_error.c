@@ -119,6 +119,14 @@ static void test_hints(void **state)
 	assert_string_equal(err.hint, "is the server URL right? (the kubeconfig's cluster server)");
 	kube_error_from_curl(&err, CURLE_PEER_FAILED_VERIFICATION, "", "GET https://x/version", NULL);
 	assert_non_null(strstr(err.hint, "not trusted by certificate-authority"));
+	/* No CA in the kubeconfig: the caller's hint (naming the bundle used)... */
+	kube_error_from_curl(&err, CURLE_PEER_FAILED_VERIFICATION, "unable to get local issuer certificate",
+			     "GET https://x/version", "the system's bundle /b was used");
+	assert_string_equal(err.hint, "the system's bundle /b was used");
+	/* ...but a certificate for another name is not about which CA was trusted. */
+	kube_error_from_curl(&err, CURLE_PEER_FAILED_VERIFICATION, "SSL: no alternative certificate subject name",
+			     "GET https://x/version", "the system's bundle /b was used");
+	assert_non_null(strstr(err.hint, "not issued for this host name"));
 	kube_error_from_curl(&err, CURLE_OPERATION_TIMEDOUT, "", "GET https://x/version", NULL);
 	assert_int_equal(err.kind, KUBE_ERR_TIMEOUT);
 	assert_string_equal(err.hint, "raise --request-timeout");
