@@ -73,7 +73,7 @@ for k in range(0, len(items), batch):
 PY
 	local f
 	for f in "$WORK"/batch.*.json; do
-		curl -sSf --cacert "$STATE/ca.crt" -H "Authorization: Bearer $(cat "$STATE/admin.token")" \
+		curl -sSf --cacert "$STATE/ca.crt" -H "@$AUTH_HEADER" \
 			-H 'Content-Type: application/json' --data-binary "@$f" "$SERVER/__emulator/objects" >/dev/null
 	done
 }

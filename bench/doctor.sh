@@ -65,7 +65,7 @@ curl_requests() {
 	while read -r method url; do
 		[ "$first" = 1 ] || args+=(--next)
 		first=0
-		args+=(-s -o /dev/null --http2 --cacert "$STATE/ca.crt" -H "Authorization: Bearer $(cat "$STATE/admin.token")")
+		args+=(-s -o /dev/null --http2 --cacert "$STATE/ca.crt" -H "@$AUTH_HEADER")
 		[ "$method" = GET ] || args+=(-H 'Content-Type: application/json' --data-binary "$ssar")
 		args+=("$url")
 	done < <(awk '/ in [0-9]+ milliseconds/ { for (i = 1; i <= NF; i++) if ($i == "GET" || $i == "POST") { print $i, $(i + 1); break } }' "$WORK/log")

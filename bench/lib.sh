@@ -2,6 +2,7 @@
 #   bench_bed NAME BED   checks BED (real|emulator), sets BEDDIR, makes WORK and STATE, and
 #                        stops the bed, the proxy and removes WORK on exit
 #   bench_start          builds the real bed if needed, starts the bed, exports KUBECONFIG, sets SERVER
+#                        and AUTH_HEADER (a file for curl -H @FILE)
 #   bench_far RTT        starts bench/rtt_proxy.py in front of the bed; sets FAR (its URL) and
 #                        writes $WORK/far.kubeconfig pointing at it
 # shellcheck shell=bash
@@ -32,6 +33,9 @@ bench_start() {
 	"$ROOT/tests/$BEDDIR/start.sh" "$STATE" >"$WORK/start.log" 2>&1 || { cat "$WORK/start.log" >&2; exit 1; }
 	export KUBECONFIG="$STATE/admin.kubeconfig"
 	SERVER=$(cat "$STATE/server")
+	# For curl -H @FILE: the token stays off command lines (ps shows them).
+	AUTH_HEADER="$WORK/auth.header"
+	(umask 077 && printf 'Authorization: Bearer %s\n' "$(cat "$STATE/admin.token")" >"$AUTH_HEADER")
 }
 
 bench_far() {

@@ -82,6 +82,8 @@ echo "Measuring ($RUNS runs each, medians)..." >&2
 if [ "${VOLSNAP_BENCH_VARIANTS:-1}" = 1 ]; then
 	m direct_json "$BIN" list -A -o json
 	m kubectl_json kubectl get volumesnapshots -A -o json
+	m direct_json_sorted "$BIN" list -A -o json --sort-by .metadata.name
+	m kubectl_json_sorted kubectl get volumesnapshots -A -o json --sort-by .metadata.name
 	for size in 2000 5000; do
 		m "direct_$size" "$BIN" list -A --chunk-size "$size"
 		m "bare_$size" "${BARE[@]}" "$size"
@@ -124,6 +126,8 @@ if "bare_http1" in r:
     print("where the time goes (each beside the bare client doing the same):")
     row("-o json: kubectl-volsnap list -A -o json", "direct_json")
     row("-o json: kubectl get volumesnapshots -A -o json", "kubectl_json")
+    row("-o json --sort-by .metadata.name: kubectl-volsnap", "direct_json_sorted")
+    row("-o json --sort-by .metadata.name: kubectl get", "kubectl_json_sorted")
     for size in ("2000", "5000"):
         row("--chunk-size %s: kubectl-volsnap list -A" % size, "direct_" + size)
         row("--chunk-size %s: bare client" % size, "bare_" + size)
